@@ -1,0 +1,88 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0
+# Configure and build the kernel for $ARCH and $IMPL in $OBJ, out of tree.
+# The configuration is tinyconfig plus the fragments in harness/configs/;
+# every option a fragment asks for is checked in the result.
+set -euo pipefail
+. "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
+
+mapfile -t KMAKE < <(kmake_args)
+use_ccache
+
+fragments() {
+	local f
+	for f in base "$ARCH" "impl-$IMPL"; do
+		[ -f "$HARNESS/configs/$f.config" ] ||
+			die "missing config fragment harness/configs/$f.config"
+		printf '%s\n' "$HARNESS/configs/$f.config"
+	done
+	# A developer's own additions, e.g. CONFIG_EXTRA=~/kasan.config.
+	if [ -n "${CONFIG_EXTRA:-}" ]; then
+		[ -f "$CONFIG_EXTRA" ] || die "CONFIG_EXTRA=$CONFIG_EXTRA does not exist"
+		printf '%s\n' "$CONFIG_EXTRA"
+	fi
+}
+
+# Every CONFIG_FOO=v and "# CONFIG_FOO is not set" of the fragments must
+# hold in .config.  Kconfig silently drops what it cannot satisfy.
+verify_config() {
+	local want got bad=() sym val
+	while read -r want; do
+		if [[ $want =~ ^(CONFIG_[A-Za-z0-9_]+)=(.*)$ ]]; then
+			sym=${BASH_REMATCH[1]} val=${BASH_REMATCH[2]}
+			got=$(grep -E "^$sym=" "$OBJ/.config" || true)
+			[ "$got" = "$sym=$val" ] || bad+=("$sym=$val (got: ${got:-not set})")
+		elif [[ $want =~ ^#\ (CONFIG_[A-Za-z0-9_]+)\ is\ not\ set$ ]]; then
+			sym=${BASH_REMATCH[1]}
+			if grep -qE "^$sym=[ym]" "$OBJ/.config"; then
+				bad+=("$sym=n (got: $(grep -E "^$sym=" "$OBJ/.config"))")
+			fi
+		fi
+	done < <(cat "$@")
+	[ "${#bad[@]}" -eq 0 ] && return 0
+	printf 'error: the kernel configuration does not have what the fragments ask for:\n' >&2
+	printf '  %s\n' "${bad[@]}" >&2
+	if printf '%s\n' "${bad[@]}" | grep -q '^CONFIG_RUST='; then
+		printf 'make rustavailable says:\n' >&2
+		make "${KMAKE[@]}" rustavailable >&2 || true
+	fi
+	return 1
+}
+
+configure() {
+	local frags digest
+	mapfile -t frags < <(fragments)
+	digest=$(cat "${frags[@]}" "$SRC/.git/scx-base-package" | sha256sum | cut -d' ' -f1)
+	if [ -f "$OBJ/.config" ] && [ "$(cat "$OBJ/.scx-config" 2>/dev/null)" = "$digest" ]; then
+		return 0
+	fi
+	msg "configuring $CONFIG_NAME: tinyconfig + ${frags[*]##*/}"
+	mkdir -p "$OBJ"
+	rm -f "$OBJ/.scx-config"
+	logged "$BUILD/logs/config-$CONFIG_NAME.log" make "${KMAKE[@]}" tinyconfig ||
+		die "make tinyconfig failed"
+	logged "$BUILD/logs/config-$CONFIG_NAME.log" \
+		env ARCH="$KARCH" CROSS_COMPILE="$CROSS_COMPILE" \
+		"$SRC/scripts/kconfig/merge_config.sh" -m -O "$OBJ" "$OBJ/.config" "${frags[@]}" ||
+		die "merging the config fragments failed"
+	logged "$BUILD/logs/config-$CONFIG_NAME.log" make "${KMAKE[@]}" olddefconfig ||
+		die "make olddefconfig failed"
+	verify_config "${frags[@]}" || die "configuration of $CONFIG_NAME failed"
+	echo "$digest" >"$OBJ/.scx-config"
+}
+
+build() {
+	local t0 log=$BUILD/logs/kernel-$CONFIG_NAME.log
+	t0=$(now)
+	msg "building $CONFIG_NAME ($(base_version)); log: $log"
+	if ! logged "$log" make "${KMAKE[@]}" -j"$(nproc)" all; then
+		# A link error names its undefined symbols; show them all.
+		grep -hoE "undefined (reference to|symbol:?) .*" "$log" | sort -u | head -n 20 >&2 || true
+		die "building the $CONFIG_NAME kernel failed"
+	fi
+	[ -f "$OBJ/$KIMAGE" ] || die "the build finished without $OBJ/$KIMAGE"
+	msg "built $OBJ/$KIMAGE in $(elapsed "$t0") s"
+}
+
+configure
+build
