@@ -1,0 +1,39 @@
+# SPDX-License-Identifier: GPL-2.0
+# The workbench for sched_ext in Rust.  Every target runs harness/run.sh;
+# see README.md.
+#
+#   make               install what is missing, build, boot, attach scx_simple
+#   make check         selftests and example schedulers; out/results.jsonl
+#   make kernel        build the kernel only
+#   make selftests     the upstream sched_ext selftests only
+#   make schedulers    the example schedulers only
+#   make vm            a shell in the guest
+#   make install       install the toolchain only (root)
+#   make tree          assemble the kernel tree in build/src
+#   make clean         remove build/ and out/
+#
+# Variables: ARCH=x86_64|arm  IMPL=c|rust  ACCEL=kvm|tcg (default: probed)
+#            SELFTEST_FILTER=NAME  SCHED_SECONDS=20  CONFIG_EXTRA=FILE
+
+RUN := bash harness/run.sh
+export ARCH IMPL ACCEL SELFTEST_FILTER SCHED_SECONDS CONFIG_EXTRA
+
+.PHONY: demo check kernel selftests schedulers vm install tree clean
+demo:
+	@$(RUN) demo
+check:
+	@$(RUN) check
+kernel:
+	@$(RUN) kernel
+selftests:
+	@$(RUN) selftests
+schedulers:
+	@$(RUN) schedulers
+vm:
+	@$(RUN) vm
+install:
+	@$(RUN) install
+tree:
+	@$(RUN) tree
+clean:
+	@$(RUN) clean

@@ -1,0 +1,457 @@
+#!/usr/bin/env python3
+# SPDX-License-Identifier: GPL-2.0
+"""Turn what a guest run left behind into rows of out/results.jsonl.
+
+Each guest run leaves a folder with the guest's kernel log (dmesg.txt when
+the guest got as far as writing it, and always the console log), marker
+lines written to /dev/kmsg around every test, and the output of the tests
+themselves.  This script decides pass, fail or skip for each test, appends
+one JSON row per test, and at the end of a run prints the summary and
+checks the expected-pass list.
+
+Subcommands:
+  selftests RUNDIR     rows for the upstream selftests runner
+  schedulers RUNDIR    rows for the example schedulers
+  boot RUNDIR          one row for a guest that only had to boot
+  summary              the run's table, its counts and the expected-pass check
+"""
+
+import argparse
+import json
+import os
+import re
+import sys
+import time
+
+# What in a kernel log fails the test it belongs to.  Case matters: the
+# boot log says "Lock dependency validator" and "panic=-1" harmlessly.
+MARKERS = [
+    re.compile(p)
+    for p in (
+        r"BUG:",
+        r"WARNING:",
+        r"Oops",
+        r"Internal error:",
+        r"Unable to handle kernel",
+        r"general protection fault",
+        r"Kernel panic",
+        r"(?<![=\w])panic(?![=\w])",
+        r"\b[Ss]tall(s|ed)?\b",
+        r"blocked for more than",
+        r"possible (circular|recursive) locking",
+        r"inconsistent lock state",
+        r"DEBUG_LOCKS_WARN_ON",
+        r"lockdep is turned off",
+        r"KASAN",
+        r"UBSAN",
+    )
+]
+# Lines that carry a marker word but report none of these things.
+NOT_MARKERS = re.compile(r"(Kernel )?[Cc]ommand line:|scx-workbench:")
+
+KMSG = re.compile(r"scx-workbench: (suite|test) (\S+) (begin|end)")
+TIMESTAMP = re.compile(r"^\[\s*(\d+\.\d+)\]")
+
+
+def log_markers(lines):
+    """The lines of a kernel log that report a bug, warning, stall or panic."""
+    found = []
+    for line in lines:
+        if NOT_MARKERS.search(line):
+            continue
+        if any(m.search(line) for m in MARKERS):
+            found.append(line.strip())
+    return found
+
+
+class KernelLog:
+    """A guest's kernel log, split into the windows of the tests in it."""
+
+    def __init__(self, rundir):
+        # The console is a stream to the host: it has every line, even when
+        # the guest's ring buffer wrapped or the guest died.  dmesg.txt is
+        # the fallback when the console lost the markers.
+        self.source = None
+        self.lines = []
+        for name in ("console.log", "dmesg.txt"):
+            path = os.path.join(rundir, name)
+            if not os.path.exists(path):
+                continue
+            with open(path, errors="replace") as f:
+                lines = f.read().splitlines()
+            if self.source is None or any("scx-workbench: suite" in x for x in lines):
+                self.lines = lines
+                self.source = path
+            if any("scx-workbench: suite" in x for x in lines):
+                break
+        # test name -> [begin index, end index or None, begin ts, end ts]
+        self.windows = {}
+        self.suite_done = False
+        for i, line in enumerate(self.lines):
+            m = KMSG.search(line)
+            if not m:
+                continue
+            kind, name, edge = m.groups()
+            ts = TIMESTAMP.match(line)
+            ts = float(ts.group(1)) if ts else None
+            if kind == "suite":
+                if edge == "end":
+                    self.suite_done = True
+                continue
+            if edge == "begin":
+                self.windows[name] = [i, None, ts, None]
+            elif name in self.windows:
+                self.windows[name][1] = i
+                self.windows[name][3] = ts
+
+    def markers_in(self, name):
+        """Marker lines in the test's window; None when it has no window."""
+        w = self.windows.get(name)
+        if not w:
+            return None
+        end = w[1] if w[1] is not None else len(self.lines)
+        return log_markers(self.lines[w[0] : end])
+
+    def markers_outside(self):
+        inside = set()
+        for b, e, _, _ in self.windows.values():
+            inside.update(range(b, e if e is not None else len(self.lines)))
+        return log_markers(
+            line for i, line in enumerate(self.lines) if i not in inside
+        )
+
+    def seconds(self, name):
+        w = self.windows.get(name)
+        if w and w[2] is not None and w[3] is not None:
+            return round(w[3] - w[2], 2)
+        return None
+
+    def tail(self, n=25):
+        return "\n".join(self.lines[-n:])
+
+
+def read_kv(path):
+    out = {}
+    if os.path.exists(path):
+        with open(path) as f:
+            for line in f:
+                k, sep, v = line.rstrip("\n").partition("=")
+                if sep:
+                    out[k] = v
+    return out
+
+
+def guest_status(rundir):
+    """Why a guest run ended, from the files the harness and guest left."""
+    status = read_kv(os.path.join(rundir, "vm.status"))
+    return {
+        "started": os.path.exists(os.path.join(rundir, "guest-started")),
+        "finished": os.path.exists(os.path.join(rundir, "guest-finished")),
+        "timed_out": status.get("timed_out") == "1",
+        "exit": status.get("exit", "?"),
+        "timeout": status.get("timeout", "?"),
+    }
+
+
+class Rows:
+    def __init__(self, args):
+        self.args = args
+        self.rows = []
+
+    def add(self, suite, test, result, seconds=None, reason=None, log=None):
+        row = {
+            "run": self.args.run,
+            "time": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
+            "arch": self.args.arch,
+            "impl": self.args.impl,
+            "config": self.args.config,
+            "suite": suite,
+            "test": test,
+            "result": result,
+            "seconds": seconds,
+            "base": self.args.base,
+        }
+        if self.args.accel:
+            row["accel"] = self.args.accel
+        if result != "pass":
+            row["reason"] = reason or "no reason recorded"
+        if log:
+            row["log"] = log
+        self.rows.append(row)
+
+    def write(self):
+        os.makedirs(os.path.dirname(self.args.results), exist_ok=True)
+        with open(self.args.results, "a") as f:
+            for row in self.rows:
+                f.write(json.dumps(row, sort_keys=True) + "\n")
+        for row in self.rows:
+            line = f"{row['result'].upper():4}  {row['suite']}/{row['test']}"
+            if row.get("seconds") is not None:
+                line += f" ({row['seconds']} s)"
+            if row["result"] != "pass":
+                line += f": {row['reason'].splitlines()[0]}"
+            print(line)
+
+
+def boot_row(rows, klog, gs, rundir, suite_name):
+    """One row for the guest itself: it booted, finished, and the kernel
+    log outside every test window is clean."""
+    log = klog.source or os.path.join(rundir, "console.log")
+    if not gs["started"]:
+        why = "guest did not boot"
+        if gs["timed_out"]:
+            why += f" within {gs['timeout']} s"
+        rows.add("boot", suite_name, "fail", reason=f"{why}; log tail:\n{klog.tail()}", log=log)
+        return
+    if not gs["finished"]:
+        why = (
+            f"guest timed out after {gs['timeout']} s"
+            if gs["timed_out"]
+            else f"guest ended early (exit {gs['exit']})"
+        )
+        rows.add("boot", suite_name, "fail", reason=f"{why}; log tail:\n{klog.tail()}", log=log)
+        return
+    bad = klog.markers_outside()
+    if bad:
+        rows.add("boot", suite_name, "fail", reason="kernel log: " + "; ".join(bad[:5]), log=log)
+        return
+    rows.add("boot", suite_name, "pass", log=log)
+
+
+RESULT_LINE = re.compile(r"^(ok|not ok) (\d+) (\S+) #\s*(SKIP)?")
+
+
+def parse_runner(path):
+    """Per-test results and output from the selftests runner's stdout."""
+    tests = {}
+    order = []
+    current = None
+    if not os.path.exists(path):
+        return tests, order
+    with open(path, errors="replace") as f:
+        for line in f:
+            line = line.rstrip("\n")
+            if line.startswith("TEST: "):
+                current = line[6:].strip()
+                if current not in tests:
+                    order.append(current)
+                tests[current] = {"status": None, "output": []}
+                continue
+            m = RESULT_LINE.match(line)
+            if m:
+                name = m.group(3)
+                t = tests.setdefault(name, {"status": None, "output": []})
+                if name not in order:
+                    order.append(name)
+                if m.group(4):
+                    t["status"] = "skip"
+                else:
+                    t["status"] = "pass" if m.group(1) == "ok" else "fail"
+                current = None
+                continue
+            if current and line not in ("OUTPUT:",) and not line.startswith("DESCRIPTION:"):
+                tests[current]["output"].append(line)
+    return tests, order
+
+
+def cmd_selftests(args):
+    rows = Rows(args)
+    rundir = args.rundir
+    klog = KernelLog(rundir)
+    gs = guest_status(rundir)
+    tests, order = parse_runner(os.path.join(rundir, "selftests.out"))
+    names = list(order)
+    for n in args.tests or []:
+        if n not in tests:
+            names.append(n)
+    log = os.path.join(rundir, "selftests.out")
+    for name in names:
+        t = tests.get(name)
+        secs = klog.seconds(name)
+        out = "\n".join(t["output"][-15:]) if t else ""
+        if not t or t["status"] is None:
+            if t:
+                why = "guest timed out" if gs["timed_out"] else "runner ended"
+                reason = f"{why} during this test; output:\n{out}"
+            else:
+                reason = "not run: the runner ended before it"
+                if gs["timed_out"]:
+                    reason = f"not run: guest timed out after {gs['timeout']} s"
+                elif not gs["started"]:
+                    reason = "not run: guest did not boot"
+            rows.add("selftests", name, "fail", secs, reason, log)
+            continue
+        bad = klog.markers_in(name)
+        if t["status"] == "fail":
+            rows.add("selftests", name, "fail", secs, "runner: not ok; output:\n" + out, log)
+        elif bad is None:
+            rows.add("selftests", name, "fail", secs,
+                     "the kernel log has no begin marker for this test, so it could not be checked",
+                     klog.source)
+        elif bad:
+            rows.add("selftests", name, "fail", secs, "kernel log: " + "; ".join(bad[:5]), klog.source)
+        elif t["status"] == "skip":
+            rows.add("selftests", name, "skip", secs, "runner: SKIP; output:\n" + out, log)
+        else:
+            rows.add("selftests", name, "pass", secs, log=log)
+    boot_row(rows, klog, gs, rundir, "selftests")
+    rows.write()
+
+
+def last_counters(path):
+    """The scheduler's last line of its own statistics, if it printed any."""
+    if not os.path.exists(path):
+        return ""
+    with open(path, errors="replace") as f:
+        lines = [line.strip() for line in f if re.search(r"\w+[=:]\s*\d", line)]
+    return lines[-1] if lines else ""
+
+
+def cmd_schedulers(args):
+    rows = Rows(args)
+    rundir = args.rundir
+    klog = KernelLog(rundir)
+    gs = guest_status(rundir)
+    for name in args.tests:
+        r = read_kv(os.path.join(rundir, f"{name}.result"))
+        out = os.path.join(rundir, f"{name}.out")
+        secs = klog.seconds(name)
+        problems = []
+        if not r:
+            why = f"guest timed out after {gs['timeout']} s" if gs["timed_out"] else "no result"
+            rows.add("schedulers", name, "fail", secs, f"not run: {why}", out)
+            continue
+        if r.get("attached") != "1" or r.get("state_attached") != "enabled":
+            problems.append(f"state read {r.get('state_attached')!r} after attaching, not 'enabled'")
+        if r.get("ops") != name.removeprefix("scx_") and r.get("ops") != name:
+            problems.append(f"root/ops read {r.get('ops')!r}")
+        if int(r.get("ext_workers") or 0) < 1:
+            problems.append(
+                f"no stress-ng worker ran in the ext class ({r.get('ext_workers')} of {r.get('workers')})"
+            )
+        if r.get("state_end") != "enabled" or r.get("alive_at_end") != "1":
+            problems.append(
+                f"not attached at the end of the run (state {r.get('state_end')!r}, "
+                f"scheduler {'alive' if r.get('alive_at_end') == '1' else 'gone'})"
+            )
+        if r.get("exited") != "1":
+            problems.append("did not exit within 15 s of SIGINT")
+        if r.get("detached") != "1":
+            problems.append(f"state read {r.get('state_after')!r} after detaching, not 'disabled'")
+        bad = klog.markers_in(name)
+        if bad is None:
+            problems.append("the kernel log has no begin marker for it, so it could not be checked")
+        elif bad:
+            problems.append("kernel log: " + "; ".join(bad[:5]))
+        if problems:
+            rows.add("schedulers", name, "fail", secs, "; ".join(problems), out)
+        else:
+            rows.add("schedulers", name, "pass", secs, log=out)
+        info = {k: r.get(k) for k in ("ops", "ext_tasks", "ext_workers", "workers", "exit_code")}
+        info["counters"] = last_counters(out)
+        with open(os.path.join(rundir, f"{name}.summary.json"), "w") as f:
+            json.dump(info, f)
+    boot_row(rows, klog, gs, rundir, "schedulers")
+    rows.write()
+
+
+def cmd_boot(args):
+    rows = Rows(args)
+    klog = KernelLog(args.rundir)
+    boot_row(rows, klog, guest_status(args.rundir), args.rundir, args.name)
+    rows.write()
+
+
+def load_rows(path, run):
+    rows = []
+    if os.path.exists(path):
+        with open(path) as f:
+            for line in f:
+                line = line.strip()
+                if not line:
+                    continue
+                try:
+                    row = json.loads(line)
+                except json.JSONDecodeError:
+                    continue
+                if row.get("run") == run:
+                    rows.append(row)
+    return rows
+
+
+def read_expected(path):
+    """(arch, impl, suite, test) entries of the expected-pass list."""
+    out = []
+    with open(path) as f:
+        for n, line in enumerate(f, 1):
+            line = line.split("#", 1)[0].split()
+            if not line:
+                continue
+            if len(line) != 4:
+                sys.exit(f"{path}:{n}: want 'ARCH IMPL SUITE TEST'")
+            out.append(tuple(line))
+    return out
+
+
+def cmd_summary(args):
+    rows = load_rows(args.results, args.run)
+    counts = {"pass": 0, "fail": 0, "skip": 0}
+    for row in rows:
+        counts[row["result"]] = counts.get(row["result"], 0) + 1
+
+    # An expected test fails the run when it did not pass, or when its
+    # suite ran for that arch and impl but the test has no row at all.
+    ran = {(r["arch"], r["impl"], r["suite"]) for r in rows}
+    by_key = {(r["arch"], r["impl"], r["suite"], r["test"]): r for r in rows}
+    broken = []
+    for key in read_expected(args.expected):
+        if key[:3] not in ran:
+            continue
+        row = by_key.get(key)
+        if row is None:
+            broken.append(f"{'/'.join(key)}: no result")
+        elif row["result"] != "pass":
+            broken.append(f"{'/'.join(key)}: {row['result']}: {row.get('reason', '').splitlines()[0]}")
+
+    print()
+    print(f"results: {args.results} (run {args.run})")
+    not_pass = [r for r in rows if r["result"] != "pass"]
+    for r in not_pass:
+        print(f"  {r['result']}: {r['arch']}/{r['impl']} {r['suite']}/{r['test']}: "
+              f"{r.get('reason', '').splitlines()[0]}")
+        if r.get("log"):
+            print(f"        log: {r['log']}")
+    if broken:
+        print("expected to pass, but did not:")
+        for b in broken:
+            print(f"  {b}")
+    print(f"{counts['pass']} passed, {counts['fail']} failed, {counts['skip']} skipped")
+    return 1 if broken or not rows else 0
+
+
+def main():
+    p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    p.add_argument("--results", required=True)
+    p.add_argument("--run", required=True)
+    sub = p.add_subparsers(dest="cmd", required=True)
+    for name in ("selftests", "schedulers", "boot"):
+        s = sub.add_parser(name)
+        s.add_argument("rundir")
+        s.add_argument("--arch", required=True)
+        s.add_argument("--impl", required=True)
+        s.add_argument("--config", required=True)
+        s.add_argument("--base", required=True)
+        s.add_argument("--accel")
+        s.add_argument("--name", default=name)
+        s.add_argument("--tests", nargs="*", default=[])
+    s = sub.add_parser("summary")
+    s.add_argument("--expected", required=True)
+    args = p.parse_args()
+    if args.cmd == "summary":
+        return cmd_summary(args)
+    {"selftests": cmd_selftests, "schedulers": cmd_schedulers, "boot": cmd_boot}[args.cmd](args)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,292 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0
+# The workbench: one entry point for every make target.
+#
+#   run.sh demo        install, build, boot, attach scx_simple under load
+#   run.sh check       the test suites; rows in out/results.jsonl
+#   run.sh install | tree | kernel | selftests | schedulers | vm | clean
+#
+# ARCH=x86_64|arm and IMPL=c|rust choose the kernel.
+set -euo pipefail
+. "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
+
+SCHEDULERS=(scx_simple scx_qmap scx_central scx_flatcg)
+SCHED_SECONDS=${SCHED_SECONDS:-20}
+GUEST_CPUS=${GUEST_CPUS:-2}
+GUEST_MEM=${GUEST_MEM:-2G}
+SELFTESTS_TIMEOUT=${SELFTESTS_TIMEOUT:-900}
+BOOT_TIMEOUT=${BOOT_TIMEOUT:-300}
+RESULTS=$OUT/results.jsonl
+EXPECTED=$HARNESS/expected-pass.txt
+LLVM_TOOLS=(CLANG="clang-$LLVM_VERSION" LLC="llc-$LLVM_VERSION"
+	LLVM_STRIP="llvm-strip-$LLVM_VERSION" LLVM_OBJCOPY="llvm-objcopy-$LLVM_VERSION")
+
+# One harness run at a time per build folder: two would rebuild the same
+# tree and kernel under each other.
+take_lock() {
+	mkdir -p "$BUILD"
+	exec 9>>"$BUILD/.lock"
+	if ! flock -n 9; then
+		die "another workbench run (pid $(cat "$BUILD/.lock.pid" 2>/dev/null || echo '?')) is using $BUILD; wait for it to finish or stop it"
+	fi
+	echo "$$" >"$BUILD/.lock.pid"
+}
+
+new_run() {
+	RUN_ID=${RUN_ID:-$(date -u +%Y%m%dT%H%M%SZ)-$$}
+	RUNDIR=$OUT/logs/$RUN_ID
+	mkdir -p "$RUNDIR"
+	export RUN_ID
+}
+
+step_install() { "$HARNESS/install.sh"; }
+step_tree() { "$HARNESS/tree.sh"; }
+step_kernel() { "$HARNESS/kernel.sh"; }
+
+# --- guests ---------------------------------------------------------------
+
+VM_PID=
+stop_vm() {
+	if [ -n "$VM_PID" ] && kill -0 "$VM_PID" 2>/dev/null; then
+		# timeout(1) forwards the signal to its process group: vng and qemu.
+		kill -TERM "$VM_PID" 2>/dev/null || true
+		wait "$VM_PID" 2>/dev/null || true
+	fi
+	VM_PID=
+}
+trap 'stop_vm; exit 130' INT
+trap 'stop_vm; exit 143' TERM
+trap 'stop_vm' EXIT
+
+vng_args() {
+	# 9p, not virtiofs: vng waits seconds for a virtiofsd that is not there.
+	# Without an initramfs the kernel mounts the 9p root itself, by the
+	# tag vng gives it, /dev/root; vng 1.42 does not say root= for 9p.
+	local a=(--run "$OBJ/$KIMAGE" --cpus "$GUEST_CPUS" --memory "$GUEST_MEM"
+		--force-9p --append "root=/dev/root panic=-1 oops=panic")
+	[ "$ACCEL" = tcg ] && a+=(--disable-kvm)
+	printf '%s\n' "${a[@]}"
+}
+
+# vng runs virtme-run by name.
+export PATH="$VENV/bin:$PATH"
+
+# vm_run DIR TIMEOUT COMMAND...: boot the kernel, run COMMAND in it with DIR
+# writable, and record how the guest ended in DIR/vm.status.  The console,
+# kernel log included, goes to DIR/console.log.
+vm_run() {
+	local dir=$1 tmo=$2 cmd rc t0 args
+	shift 2
+	mkdir -p "$dir"
+	printf -v cmd '%q ' "$@"
+	mapfile -t args < <(vng_args)
+	t0=$(now)
+	set +e
+	timeout --kill-after=20 "$tmo" "$VENV/bin/vng" "${args[@]}" --verbose \
+		--rwdir "$dir" --exec "$cmd" </dev/null >"$dir/console.log" 2>&1 &
+	VM_PID=$!
+	wait "$VM_PID"
+	rc=$?
+	set -e
+	VM_PID=
+	{
+		echo "exit=$rc"
+		echo "timeout=$tmo"
+		echo "seconds=$(elapsed "$t0")"
+		if [ "$rc" = 124 ] || [ "$rc" = 137 ]; then echo "timed_out=1"; else echo "timed_out=0"; fi
+		echo "accel=$ACCEL"
+	} >"$dir/vm.status"
+	if grep -q 'cannot find script I/O ports' "$dir/console.log"; then
+		die "virtme-ng lost the guest's output: no script I/O ports (is the udev package installed?)"
+	fi
+	return 0
+}
+
+# KVM is probed, never assumed: /dev/kvm can exist while a KVM guest spins
+# forever in the firmware.  The answer holds until the host reboots.
+probe_accel() {
+	local boot_id key dir
+	if [ -n "${ACCEL:-}" ]; then
+		case "$ACCEL" in kvm | tcg) return 0 ;; *) die "ACCEL must be kvm or tcg" ;; esac
+	fi
+	boot_id=$(cat /proc/sys/kernel/random/boot_id 2>/dev/null || echo unknown)
+	key=$CACHE/accel-$ARCH-$boot_id
+	if [ -f "$key" ]; then
+		ACCEL=$(cat "$key")
+		return 0
+	fi
+	ACCEL=tcg
+	if [ "$ARCH" = x86_64 ] && [ -w /dev/kvm ]; then
+		msg "probing KVM (40 s at most)"
+		dir=$(mktemp -d)
+		ACCEL=kvm
+		vm_run "$dir" 40 sh -c 'echo ok >"$1/guest-started"; echo ok >"$1/guest-finished"' sh "$dir"
+		if [ -f "$dir/guest-finished" ]; then
+			ACCEL=kvm
+		else
+			ACCEL=tcg
+			msg "KVM did not boot a guest in 40 s; using TCG"
+		fi
+		rm -rf "$dir"
+	fi
+	mkdir -p "$CACHE"
+	echo "$ACCEL" >"$key"
+}
+
+# --- userspace -------------------------------------------------------------
+
+SELFTESTS_OUT=$BUILD/selftests/$CONFIG_NAME
+SCX_OUT=$BUILD/scx/$CONFIG_NAME
+
+build_selftests() {
+	use_ccache
+	msg "building the sched_ext selftests runner against $CONFIG_NAME's BTF"
+	mkdir -p "$SELFTESTS_OUT"
+	logged "$BUILD/logs/selftests-build-$CONFIG_NAME.log" \
+		make -C "$SRC/tools/testing/selftests/sched_ext" -j"$(nproc)" \
+		OUTPUT="$SELFTESTS_OUT" VMLINUX_BTF="$OBJ/vmlinux" "${LLVM_TOOLS[@]}" ||
+		die "building the selftests runner failed"
+	[ -x "$SELFTESTS_OUT/runner" ] || die "no runner at $SELFTESTS_OUT/runner after the build"
+}
+
+build_schedulers() {
+	use_ccache
+	msg "building the example schedulers: $*"
+	mkdir -p "$SCX_OUT"
+	logged "$BUILD/logs/schedulers-build-$CONFIG_NAME.log" \
+		make -C "$SRC/tools/sched_ext" -j"$(nproc)" \
+		O="$SCX_OUT" VMLINUX_BTF="$OBJ/vmlinux" "${LLVM_TOOLS[@]}" "$@" ||
+		die "building the example schedulers failed"
+}
+
+# Every test the runner holds, by name, without running any: a filter that
+# matches nothing, with skipped tests printed.
+selftest_names() {
+	"$SELFTESTS_OUT/runner" -q -s -t '%no test has this name%' |
+		sed -n 's/^ok [0-9]* \([^ ]*\) # SKIP.*/\1/p'
+}
+
+rows() {
+	python3 "$HARNESS/results.py" --results "$RESULTS" --run "$RUN_ID" "$1" "$2" \
+		--arch "$ARCH" --impl "$IMPL" --config "$CONFIG_NAME" \
+		--base "$(base_version)" --accel "$ACCEL" "${@:3}"
+}
+
+suite_selftests() {
+	local dir=$RUNDIR/$CONFIG_NAME/selftests names
+	build_selftests
+	mapfile -t names < <(selftest_names)
+	[ "${#names[@]}" -gt 0 ] || die "the runner lists no tests"
+	msg "running ${#names[@]} selftests in a $ACCEL guest (timeout ${SELFTESTS_TIMEOUT} s); logs: $dir"
+	vm_run "$dir" "$SELFTESTS_TIMEOUT" "$HARNESS/guest/selftests.sh" "$dir" \
+		"$SELFTESTS_OUT/runner" ${SELFTEST_FILTER:+-t "$SELFTEST_FILTER"}
+	if [ -n "${SELFTEST_FILTER:-}" ]; then
+		rows selftests "$dir"
+	else
+		rows selftests "$dir" --tests "${names[@]}"
+	fi
+}
+
+suite_schedulers() {
+	local dir=$RUNDIR/$CONFIG_NAME/schedulers bins=() s tmo
+	build_schedulers "$@"
+	for s in "$@"; do
+		bins+=("$SCX_OUT/build/bin/$s")
+		[ -x "$SCX_OUT/build/bin/$s" ] || die "no $s in $SCX_OUT/build/bin after the build"
+	done
+	tmo=$((BOOT_TIMEOUT + $# * (SCHED_SECONDS + 60)))
+	msg "attaching $* for ${SCHED_SECONDS} s each under stress-ng in a $ACCEL guest (timeout $tmo s); logs: $dir"
+	vm_run "$dir" "$tmo" "$HARNESS/guest/schedulers.sh" "$dir" "$SCHED_SECONDS" "${bins[@]}"
+	rows schedulers "$dir" --tests "$@"
+}
+
+summary() {
+	python3 "$HARNESS/results.py" --results "$RESULTS" --run "$RUN_ID" \
+		summary --expected "$EXPECTED"
+}
+
+# --- targets -------------------------------------------------------------
+
+prepare() {
+	step_install
+	step_tree
+	step_kernel
+	probe_accel
+}
+
+cmd_check() {
+	local t0
+	t0=$(now)
+	new_run
+	prepare
+	suite_selftests
+	suite_schedulers "${SCHEDULERS[@]}"
+	msg "check took $(elapsed "$t0") s"
+	summary
+}
+
+cmd_selftests() {
+	new_run
+	prepare
+	suite_selftests
+	summary
+}
+
+cmd_schedulers() {
+	new_run
+	prepare
+	suite_schedulers "${SCHEDULERS[@]}"
+	summary
+}
+
+cmd_demo() {
+	local dir summary_json rc=0
+	new_run
+	prepare
+	suite_schedulers scx_simple || rc=$?
+	dir=$RUNDIR/$CONFIG_NAME/schedulers
+	summary_json=$dir/scx_simple.summary.json
+	echo
+	echo "kernel:     $(sed 's/^booted //' "$dir/guest-started" 2>/dev/null || echo 'did not boot') ($ARCH, sched_ext impl $IMPL, $ACCEL)"
+	if [ -f "$dir/scx_simple.result" ]; then
+		python3 - "$dir/scx_simple.result" "$summary_json" <<-'EOF'
+			import json, sys
+			r = dict(l.rstrip("\n").split("=", 1) for l in open(sys.argv[1]) if "=" in l)
+			s = json.load(open(sys.argv[2])) if len(sys.argv) > 2 else {}
+			print(f"state:      {r.get('state_before')} -> {r.get('state_attached')} (attached)"
+			      f" -> {r.get('state_after')} (detached)")
+			print(f"scheduler:  {r.get('ops')}")
+			print(f"ext tasks:  {r.get('ext_tasks')} tasks in the ext class, "
+			      f"{r.get('ext_workers')} of {r.get('workers')} stress-ng workers")
+			print(f"counters:   {s.get('counters') or '(none printed)'}")
+		EOF
+	fi
+	summary
+}
+
+cmd_vm() {
+	prepare
+	msg "starting a shell in the $ACCEL guest; exit the shell to stop it"
+	local args
+	mapfile -t args < <(vng_args)
+	exec "$VENV/bin/vng" "${args[@]}"
+}
+
+cmd_clean() {
+	msg "removing $BUILD and $OUT (caches in $CACHE are kept)"
+	rm -rf "$BUILD" "$OUT"
+}
+
+main() {
+	local target=${1:-demo}
+	case "$target" in
+	install) take_lock && step_install ;;
+	tree) take_lock && step_install && step_tree ;;
+	kernel) take_lock && step_install && step_tree && step_kernel ;;
+	check | selftests | schedulers | demo | vm) take_lock && "cmd_$target" ;;
+	clean) take_lock && cmd_clean ;;
+	*) die "unknown target '$target'" ;;
+	esac
+}
+
+main "$@"
