@@ -51,7 +51,9 @@ series_digest() {
 	(
 		cd "$REPO"
 		overlay_files | xargs -0r sha256sum
-		find patches -type f -print0 | sort -z | xargs -0r sha256sum
+		if [ -d patches ]; then
+			find patches -type f -print0 | sort -z | xargs -0r sha256sum
+		fi
 	) | sha256sum | cut -d' ' -f1
 }
 
