@@ -4,6 +4,7 @@
 #
 #   make               install what is missing, build, boot, attach scx_simple
 #   make check         selftests and example schedulers; out/results.jsonl
+#   make config        configure the kernel only (build/obj/ARCH-IMPL/.config)
 #   make kernel        build the kernel only
 #   make selftests     the upstream sched_ext selftests only
 #   make schedulers    the example schedulers only
@@ -14,15 +15,18 @@
 #
 # Variables: ARCH=x86_64|arm  IMPL=c|rust  ACCEL=kvm|tcg (default: probed)
 #            SELFTEST_FILTER=NAME  SCHED_SECONDS=20  CONFIG_EXTRA=FILE
+#            CLIPPY=1 (lint the Rust code while building)
 
 RUN := bash harness/run.sh
-export ARCH IMPL ACCEL SELFTEST_FILTER SCHED_SECONDS CONFIG_EXTRA
+export ARCH IMPL ACCEL SELFTEST_FILTER SCHED_SECONDS CONFIG_EXTRA CLIPPY
 
-.PHONY: demo check kernel selftests schedulers vm install tree clean
+.PHONY: demo check config kernel selftests schedulers vm install tree clean
 demo:
 	@$(RUN) demo
 check:
 	@$(RUN) check
+config:
+	@$(RUN) config
 kernel:
 	@$(RUN) kernel
 selftests:

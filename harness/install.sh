@@ -11,7 +11,7 @@ PACKAGES=(
 	# the base tree
 	linux-source-6.12 xz-utils git
 	# Rust: rustc 1.96 with its matching library source
-	rustc-web rust-web-src
+	rustc-web rust-web-src rust-web-clippy
 	# bindgen's libclang, and the BPF objects
 	"clang-$LLVM_VERSION" "llvm-$LLVM_VERSION" "lld-$LLVM_VERSION"
 	"libclang-$LLVM_VERSION-dev"
@@ -19,7 +19,7 @@ PACKAGES=(
 	make gcc libc6-dev dwarves flex bison bc cpio kmod libelf-dev libssl-dev
 	ccache python3 python3-venv
 	# emulation and the cross build
-	qemu-system-x86 qemu-system-arm gcc-arm-linux-gnueabihf
+	qemu-system-x86 qemu-system-arm gcc-arm-linux-gnueabihf libc6-dev-armhf-cross
 	# the guest: virtme-ng's script channel needs udev on the host
 	udev stress-ng
 	# the selftests runner and the example schedulers
@@ -28,9 +28,15 @@ PACKAGES=(
 	util-linux coreutils
 )
 
+# The armhf guest's userspace: busybox, and the libraries the cross-built
+# selftests runner links statically.  They are unpacked into a sysroot of
+# our own, never installed: co-installing armhf -dev packages ties their
+# versions to the host's, which breaks whenever one archive lags another.
+ARMHF_DEBS=(busybox-static libelf-dev libelf1 zlib1g-dev zlib1g libzstd-dev libzstd1)
+
 missing_packages() {
 	local p status
-	for p in "${PACKAGES[@]}"; do
+	for p in "$@"; do
 		status=$(dpkg-query -W -f='${db:Status-Status}' "$p" 2>/dev/null || true)
 		[ "$status" = installed ] || printf '%s\n' "$p"
 	done
@@ -40,7 +46,7 @@ is_root() { [ "$(id -u)" -eq 0 ]; }
 
 install_packages() {
 	local missing
-	mapfile -t missing < <(missing_packages)
+	mapfile -t missing < <(missing_packages "${PACKAGES[@]}")
 	[ "${#missing[@]}" -eq 0 ] && return 0
 	if ! is_root; then
 		printf 'error: missing Debian packages (run as root, or install them):\n' >&2
@@ -49,8 +55,13 @@ install_packages() {
 	fi
 	msg "installing Debian packages: ${missing[*]}"
 	export DEBIAN_FRONTEND=noninteractive
-	apt-get update -q >"$BUILD/apt-update.log" 2>&1 ||
-		die "apt-get update failed; see $BUILD/apt-update.log"
+	# An index that fails to download (a mirror mid-sync, seen here for
+	# bookworm-security's armhf list) leaves the others usable: say so and
+	# let the install decide.
+	if ! apt-get update -q >"$BUILD/apt-update.log" 2>&1; then
+		warn "apt-get update reported errors; carrying on with the lists it has:"
+		grep -E '^(E|W):' "$BUILD/apt-update.log" | head -n 5 >&2 || true
+	fi
 	if ! apt-get install -y -q --no-install-recommends "${missing[@]}" \
 		>"$BUILD/apt-install.log" 2>&1; then
 		grep -E '^E:' "$BUILD/apt-install.log" >&2 || tail -n 20 "$BUILD/apt-install.log" >&2
@@ -105,6 +116,41 @@ install_virtme_ng() {
 	fi
 }
 
+# Download the armhf .debs and unpack them into $ARMHF_SYSROOT.
+fetch_armhf_sysroot() {
+	local dir=$CACHE/debs-armhf p missing=()
+	if [ -f "$ARMHF_SYSROOT/.complete" ]; then
+		return 0
+	fi
+	if ! dpkg --print-foreign-architectures | grep -qx armhf; then
+		if ! is_root; then
+			printf 'error: the armhf package lists are missing (as root: dpkg --add-architecture armhf && apt-get update)\n' >&2
+			return 1
+		fi
+		dpkg --add-architecture armhf
+		if ! apt-get update -q >"$BUILD/apt-update.log" 2>&1; then
+			warn "apt-get update reported errors; carrying on with the lists it has:"
+			grep -E '^(E|W):' "$BUILD/apt-update.log" | head -n 5 >&2 || true
+		fi
+	fi
+	msg "downloading the armhf guest userspace: ${ARMHF_DEBS[*]}"
+	rm -rf "$dir" "$ARMHF_SYSROOT"
+	mkdir -p "$dir" "$ARMHF_SYSROOT"
+	for p in "${ARMHF_DEBS[@]}"; do
+		if ! (cd "$dir" && apt-get download -q "$p:armhf") >>"$BUILD/logs/armhf-download.log" 2>&1; then
+			missing+=("$p:armhf")
+		fi
+	done
+	if [ "${#missing[@]}" -gt 0 ]; then
+		printf 'error: could not download %s; see %s\n' "${missing[*]}" "$BUILD/logs/armhf-download.log" >&2
+		return 1
+	fi
+	for p in "$dir"/*.deb; do
+		dpkg-deb -x "$p" "$ARMHF_SYSROOT" || { printf 'error: could not unpack %s\n' "$p" >&2; return 1; }
+	done
+	touch "$ARMHF_SYSROOT/.complete"
+}
+
 # Verify what we just installed, naming anything still absent.
 verify() {
 	local bad=0 t
@@ -136,6 +182,7 @@ main() {
 	install_packages || ok=0
 	install_bindgen || ok=0
 	install_virtme_ng || ok=0
+	fetch_armhf_sysroot || ok=0
 	verify || ok=0
 	[ "$ok" = 1 ] || die "the toolchain is incomplete (see above)"
 }

@@ -85,4 +85,4 @@ build() {
 }
 
 configure
-build
+[ "${1:-}" = config ] || build

@@ -15,7 +15,8 @@ CACHE=${SCX_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/scx-workbench}
 # ARCH comes from the user, and from make's environment; it must not reach
 # the builds of the kernel and tools, which take the kernel's name for it
 # explicitly.  Our scripts pass it on to each other as SCX_ARCH.
-ARCH=${SCX_ARCH:-${ARCH:-x86_64}}
+ARCH_GIVEN=${SCX_ARCH:-${ARCH:-}}
+ARCH=${ARCH_GIVEN:-x86_64}
 IMPL=${IMPL:-c}
 declare +x ARCH
 
@@ -25,6 +26,8 @@ VIRTME_NG_VERSION=1.42
 LLVM_VERSION=19
 
 TOOLS=$BUILD/tools
+# The armhf guest's userspace, unpacked from Debian's armhf .debs.
+ARMHF_SYSROOT=$CACHE/armhf-sysroot
 VENV=$BUILD/venv
 SRC=$BUILD/src
 
@@ -80,11 +83,16 @@ kmake_args() {
 		-C "$SRC" O="$OBJ" ARCH="$KARCH" \
 		CROSS_COMPILE="$CROSS_COMPILE" \
 		RUSTC=/usr/bin/rustc RUSTDOC=/usr/bin/rustdoc \
-		HOSTRUSTC=/usr/bin/rustc RUSTFMT=/usr/bin/rustfmt \
+		HOSTRUSTC=/usr/bin/rustc CLIPPY_DRIVER=/usr/bin/clippy-driver \
+		RUSTFMT="$(command -v rustfmt || echo rustfmt)" \
 		BINDGEN="$TOOLS/bin/bindgen" \
 		LOCALVERSION= \
 		KBUILD_BUILD_USER=scx KBUILD_BUILD_HOST=workbench \
 		KBUILD_BUILD_TIMESTAMP="$(kbuild_timestamp)"
+	# The kernel takes CLIPPY=1 from its command line only.
+	if [ -n "${CLIPPY:-}" ]; then
+		printf '%s\n' "CLIPPY=$CLIPPY"
+	fi
 }
 
 # A fixed build timestamp keeps ccache hits across rebuilds of an unchanged

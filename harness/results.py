@@ -13,6 +13,8 @@ Subcommands:
   selftests RUNDIR     rows for the upstream selftests runner
   schedulers RUNDIR    rows for the example schedulers
   boot RUNDIR          one row for a guest that only had to boot
+  armhf RUNDIR         the armhf guest: boot, sched_ext state, the struct_ops
+                       attach attempt, and KUnit (from kunit.py's JSON)
   summary              the run's table, its counts and the expected-pass check
 """
 
@@ -362,6 +364,116 @@ def cmd_boot(args):
     rows.write()
 
 
+def kunit_cases(group, prefix=""):
+    """(name, status) of every case in kunit.py's JSON, suites flattened."""
+    name = group.get("name", "")
+    here = f"{prefix}{name}." if name and name != "KUnit Test Group" else prefix
+    for case in group.get("test_cases", []):
+        yield here + case["name"], case["status"]
+    for sub in group.get("sub_groups", []):
+        yield from kunit_cases(sub, here)
+
+
+# The attach attempt on 32-bit ARM is expected to fail: arm32 has no BPF
+# trampolines, so struct_ops maps cannot be attached.  These are the ways the
+# kernel and libbpf say so.
+ARM_UNSUPPORTED = re.compile(
+    r"-524|ENOTSUPP|EOPNOTSUPP|-95\b|not supported|unknown func|"
+    r"calling kernel functions are not allowed|JIT does not support calling kfunc"
+)
+
+
+def cmd_armhf(args):
+    rows = Rows(args)
+    rundir = args.rundir
+    klog = KernelLog(rundir)
+    gs = guest_status(rundir)
+    lines = klog.lines
+    said = {}
+    runner_out = {}
+    for line in lines:
+        m = re.search(r"SCXWB (\w+)=(.*)$", line)
+        if m:
+            said[m.group(1)] = m.group(2).strip()
+        m = re.search(r"SCXWB runner (\S+): (.*)$", line)
+        if m:
+            runner_out.setdefault(m.group(1), []).append(m.group(2))
+    gs["started"] = any("SCXWB booted" in x for x in lines)
+    gs["finished"] = any("SCXWB done" in x for x in lines)
+    log = klog.source
+
+    # KUnit, from kunit.py's own parser.
+    kjson = os.path.join(rundir, "kunit.json")
+    cases = []
+    if os.path.exists(kjson):
+        with open(kjson) as f:
+            try:
+                cases = list(kunit_cases(json.load(f)))
+            except json.JSONDecodeError:
+                cases = []
+    if not cases:
+        rows.add("kunit", "ktap", "fail", reason="no KUnit results in the console log", log=log)
+    status_map = {"PASS": "pass", "SKIP": "skip"}
+    for name, status in cases:
+        result = status_map.get(status, "fail")
+        rows.add("kunit", name, result, reason=f"KUnit: {status}", log=log)
+
+    state = said.get("state")
+    if state == "disabled":
+        rows.add("boot", "sched_ext_state", "pass", log=log)
+    else:
+        rows.add("boot", "sched_ext_state", "fail",
+                 reason=f"/sys/kernel/sched_ext/state read {state!r}, not 'disabled'", log=log)
+
+    # The selftests, each run by an invocation of its own.  32-bit ARM has
+    # no BPF trampolines and its JIT cannot call kfuncs: a scheduler with no
+    # BPF callbacks (minimal) attaches, one with callbacks does not load.  A
+    # test that fails for that reason is a skip that says so.
+    log_out = os.path.join(rundir, "selftests.out")
+    with open(log_out, "w") as f:
+        for name, out in runner_out.items():
+            f.write(f"### runner -t {name}\n" + "\n".join(out) + "\n")
+    if said.get("runner") == "missing":
+        rows.add("selftests", "runner", "fail", reason="the cross-built runner is missing", log=log)
+    elif not runner_out:
+        rows.add("selftests", "runner", "fail",
+                 reason="the guest ran no selftests; log tail:\n" + klog.tail(), log=log)
+    for name, out in runner_out.items():
+        status = None
+        for line in out:
+            m = RESULT_LINE.match(line)
+            if m and m.group(3) == name:
+                status = "skip" if m.group(4) else ("pass" if m.group(1) == "ok" else "fail")
+        why = next((x.strip() for x in out if ARM_UNSUPPORTED.search(x)), None)
+        text = "\n".join(out[-15:])
+        bad = klog.markers_in(name)
+        secs = klog.seconds(name)
+        if bad is None:
+            rows.add("selftests", name, "fail", secs, "no kernel-log window for this test", log_out)
+        elif bad:
+            rows.add("selftests", name, "fail", secs, "kernel log: " + "; ".join(bad[:5]), log_out)
+        elif status == "pass":
+            rows.add("selftests", name, "pass", secs, log=log_out)
+        elif status == "fail" and why:
+            rows.add("selftests", name, "skip", secs,
+                     "32-bit ARM cannot run this scheduler's BPF callbacks (no BPF "
+                     f"trampolines, no kfunc calls from its JIT); the load said: {why}", log_out)
+        elif status == "skip":
+            rows.add("selftests", name, "skip", secs, "runner: SKIP; output:\n" + text, log_out)
+        else:
+            rows.add("selftests", name, "fail", secs,
+                     f"runner: {status or 'no result'}; output:\n" + text, log_out)
+
+    boot_row(rows, klog, gs, rundir, "armhf")
+    rows.write()
+
+
+def cmd_fail(args):
+    rows = Rows(args)
+    rows.add(args.suite, args.test, "fail", reason=args.reason)
+    rows.write()
+
+
 def load_rows(path, run):
     rows = []
     if os.path.exists(path):
@@ -434,7 +546,7 @@ def main():
     p.add_argument("--results", required=True)
     p.add_argument("--run", required=True)
     sub = p.add_subparsers(dest="cmd", required=True)
-    for name in ("selftests", "schedulers", "boot"):
+    for name in ("selftests", "schedulers", "boot", "armhf"):
         s = sub.add_parser(name)
         s.add_argument("rundir")
         s.add_argument("--arch", required=True)
@@ -444,12 +556,22 @@ def main():
         s.add_argument("--accel")
         s.add_argument("--name", default=name)
         s.add_argument("--tests", nargs="*", default=[])
+    s = sub.add_parser("fail", help="one fail row, for a part that stopped early")
+    for opt in ("arch", "impl", "config", "base", "suite", "test", "reason"):
+        s.add_argument(f"--{opt}", required=True)
+    s.add_argument("--accel")
     s = sub.add_parser("summary")
     s.add_argument("--expected", required=True)
     args = p.parse_args()
     if args.cmd == "summary":
         return cmd_summary(args)
-    {"selftests": cmd_selftests, "schedulers": cmd_schedulers, "boot": cmd_boot}[args.cmd](args)
+    {
+        "selftests": cmd_selftests,
+        "schedulers": cmd_schedulers,
+        "boot": cmd_boot,
+        "armhf": cmd_armhf,
+        "fail": cmd_fail,
+    }[args.cmd](args)
     return 0
 
 

@@ -4,11 +4,18 @@
 #
 #   run.sh demo        install, build, boot, attach scx_simple under load
 #   run.sh check       the test suites; rows in out/results.jsonl
-#   run.sh install | tree | kernel | selftests | schedulers | vm | clean
+#   run.sh install | tree | config | kernel | selftests | schedulers | vm | clean
 #
 # ARCH=x86_64|arm and IMPL=c|rust choose the kernel.
 set -euo pipefail
 . "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
+
+# An internal target works inside the run of the process that started it.
+case "${1:-}" in
+_*)
+	RUNDIR=$OUT/logs/$RUN_ID
+	;;
+esac
 
 SCHEDULERS=(scx_simple scx_qmap scx_central scx_flatcg)
 SCHED_SECONDS=${SCHED_SECONDS:-20}
@@ -33,7 +40,7 @@ take_lock() {
 }
 
 new_run() {
-	RUN_ID=${RUN_ID:-$(date -u +%Y%m%dT%H%M%SZ)-$$}
+	RUN_ID=$(date -u +%Y%m%dT%H%M%SZ)-$$
 	RUNDIR=$OUT/logs/$RUN_ID
 	mkdir -p "$RUNDIR"
 	export RUN_ID
@@ -106,6 +113,10 @@ vm_run() {
 # forever in the firmware.  The answer holds until the host reboots.
 probe_accel() {
 	local boot_id key dir
+	if [ "$ARCH" = armhf ]; then
+		ACCEL=tcg
+		return 0
+	fi
 	if [ -n "${ACCEL:-}" ]; then
 		case "$ACCEL" in kvm | tcg) return 0 ;; *) die "ACCEL must be kvm or tcg" ;; esac
 	fi
@@ -200,6 +211,104 @@ suite_schedulers() {
 	rows schedulers "$dir" --tests "$@"
 }
 
+# --- armhf ------------------------------------------------------------------
+#
+# 32-bit ARM runs under qemu-system-arm on QEMU's virt machine with a busybox
+# initramfs: virtme-ng shares the host's userspace, which is x86_64.  KUnit
+# runs at boot and prints KTAP to the console; the initramfs's /init reads
+# the sched_ext state and tries to attach a struct_ops scheduler.
+
+ARMHF_TIMEOUT=${ARMHF_TIMEOUT:-900}
+
+# The selftests runner, cross-built and static, against the armhf sysroot.
+# The selftests print 64-bit and size values with %lu and %ld, and cast
+# 64-bit values to pointers, in several places: wrong where long is 32
+# bits.  They build with -Werror, so on armhf those stay warnings.
+# make passes command-line variables down to its sub-makes, so the static
+# LDFLAGS would also reach the shared libbpf and the host bpftool: build
+# those first without it, then the runner with it.
+build_armhf_runner() {
+	local inc=$ARMHF_SYSROOT/usr/include lib=$ARMHF_SYSROOT/usr/lib/arm-linux-gnueabihf
+	local args=(-C "$SRC/tools/testing/selftests/sched_ext" -j"$(nproc)"
+		ARCH=arm CROSS_COMPILE="$CROSS_COMPILE"
+		CC="${CROSS_COMPILE}gcc -isystem $inc -L$lib -Wno-error=format -Wno-error=pointer-to-int-cast -Wno-error=int-to-pointer-cast"
+		OUTPUT="$SELFTESTS_OUT" VMLINUX_BTF="$OBJ/vmlinux" "${LLVM_TOOLS[@]}")
+	use_ccache
+	msg "cross-building the sched_ext selftests runner for armhf"
+	mkdir -p "$SELFTESTS_OUT"
+	logged "$BUILD/logs/selftests-build-$CONFIG_NAME.log" \
+		make "${args[@]}" "$SELFTESTS_OUT/build/obj/libbpf/libbpf.a" \
+		"$SELFTESTS_OUT/build/host/sbin/bpftool" &&
+		logged "$BUILD/logs/selftests-build-$CONFIG_NAME.log" \
+			make "${args[@]}" LDFLAGS="-static -lelf -lz -lzstd -lpthread"
+}
+
+# The initramfs, made by the kernel's own gen_init_cpio from a list.
+build_armhf_initramfs() {
+	local out=$1 list
+	list=$(mktemp)
+	[ -x "$ARMHF_SYSROOT/bin/busybox" ] || die "no armhf busybox in $ARMHF_SYSROOT; run 'make install'"
+	cat >"$list" <<-EOF
+		dir /dev 0755 0 0
+		nod /dev/console 0600 0 0 c 5 1
+		dir /bin 0755 0 0
+		dir /proc 0755 0 0
+		dir /sys 0755 0 0
+		dir /tmp 01777 0 0
+		file /bin/busybox $ARMHF_SYSROOT/bin/busybox 0755 0 0
+		slink /bin/sh busybox 0777 0 0
+		file /init $HARNESS/guest/armhf-init.sh 0755 0 0
+	EOF
+	if [ -x "$SELFTESTS_OUT/runner" ]; then
+		echo "file /runner $SELFTESTS_OUT/runner 0755 0 0" >>"$list"
+	fi
+	"$OBJ/usr/gen_init_cpio" "$list" | gzip -1 >"$out" || die "could not make the armhf initramfs"
+	rm -f "$list"
+}
+
+# qemu_arm_run DIR TIMEOUT INITRAMFS: boot the armhf kernel; its console goes
+# to DIR/console.log and how it ended to DIR/vm.status.
+qemu_arm_run() {
+	local dir=$1 tmo=$2 initrd=$3 rc t0
+	mkdir -p "$dir"
+	t0=$(now)
+	set +e
+	timeout --kill-after=20 "$tmo" qemu-system-arm -M virt -cpu cortex-a15 \
+		-smp "$GUEST_CPUS" -m 1024 -nographic -monitor none -no-reboot \
+		-kernel "$OBJ/$KIMAGE" -initrd "$initrd" \
+		-append "console=ttyAMA0 panic=-1 oops=panic" \
+		</dev/null >"$dir/console.log" 2>&1 &
+	VM_PID=$!
+	wait "$VM_PID"
+	rc=$?
+	set -e
+	VM_PID=
+	{
+		echo "exit=$rc"
+		echo "timeout=$tmo"
+		echo "seconds=$(elapsed "$t0")"
+		if [ "$rc" = 124 ] || [ "$rc" = 137 ]; then echo "timed_out=1"; else echo "timed_out=0"; fi
+		echo "accel=tcg"
+	} >"$dir/vm.status"
+}
+
+suite_armhf() {
+	local dir=$RUNDIR/$CONFIG_NAME/armhf initrd=$BUILD/initramfs-$CONFIG_NAME.cpio.gz
+	mkdir -p "$dir"
+	# The runner is only needed for the attach attempt; without it the
+	# attach row says so and the rest still runs.
+	if ! build_armhf_runner; then
+		warn "the armhf runner did not build; the attach row will fail"
+		rm -f "$SELFTESTS_OUT/runner"
+	fi
+	build_armhf_initramfs "$initrd"
+	msg "booting the armhf kernel under qemu-system-arm (TCG, timeout ${ARMHF_TIMEOUT} s); logs: $dir"
+	qemu_arm_run "$dir" "$ARMHF_TIMEOUT" "$initrd"
+	python3 "$SRC/tools/testing/kunit/kunit.py" parse --json="$dir/kunit.json" \
+		"$dir/console.log" >"$dir/kunit.txt" 2>&1 || true
+	rows armhf "$dir"
+}
+
 summary() {
 	python3 "$HARNESS/results.py" --results "$RESULTS" --run "$RUN_ID" \
 		summary --expected "$EXPECTED"
@@ -214,15 +323,34 @@ prepare() {
 	probe_accel
 }
 
+# The suites of one architecture, in this process.
+check_arch() {
+	prepare
+	case "$ARCH" in
+	x86_64)
+		suite_selftests
+		suite_schedulers "${SCHEDULERS[@]}"
+		;;
+	armhf) suite_armhf ;;
+	esac
+}
+
+# make check: every architecture (or the one ARCH names), each in a process
+# of its own so that one that fails to build still leaves the other's rows.
 cmd_check() {
-	local t0
+	local t0 arch arches rc=0
 	t0=$(now)
 	new_run
-	prepare
-	suite_selftests
-	suite_schedulers "${SCHEDULERS[@]}"
+	if [ -n "$ARCH_GIVEN" ]; then arches=("$ARCH"); else arches=(x86_64 armhf); fi
+	for arch in "${arches[@]}"; do
+		if ! SCX_ARCH=$arch bash "$HARNESS/run.sh" _check-arch; then
+			rc=1
+			SCX_ARCH=$arch bash "$HARNESS/run.sh" _failed-arch
+		fi
+	done
 	msg "check took $(elapsed "$t0") s"
-	summary
+	summary || rc=1
+	return "$rc"
 }
 
 cmd_selftests() {
@@ -240,10 +368,15 @@ cmd_schedulers() {
 }
 
 cmd_demo() {
-	local dir summary_json rc=0
+	local dir summary_json
 	new_run
 	prepare
-	suite_schedulers scx_simple || rc=$?
+	if [ "$ARCH" = armhf ]; then
+		suite_armhf
+		summary
+		return
+	fi
+	suite_schedulers scx_simple
 	dir=$RUNDIR/$CONFIG_NAME/schedulers
 	summary_json=$dir/scx_simple.summary.json
 	echo
@@ -266,6 +399,14 @@ cmd_demo() {
 
 cmd_vm() {
 	prepare
+	if [ "$ARCH" = armhf ]; then
+		local initrd=$BUILD/initramfs-$CONFIG_NAME.cpio.gz
+		build_armhf_initramfs "$initrd"
+		msg "starting a busybox shell in the armhf guest; 'poweroff -f' stops it"
+		exec qemu-system-arm -M virt -cpu cortex-a15 -smp "$GUEST_CPUS" -m 1024 \
+			-nographic -no-reboot -kernel "$OBJ/$KIMAGE" -initrd "$initrd" \
+			-append "console=ttyAMA0 rdinit=/bin/sh"
+	fi
 	msg "starting a shell in the $ACCEL guest; exit the shell to stop it"
 	local args
 	mapfile -t args < <(vng_args)
@@ -283,8 +424,18 @@ main() {
 	install) take_lock && step_install ;;
 	tree) take_lock && step_install && step_tree ;;
 	kernel) take_lock && step_install && step_tree && step_kernel ;;
+	config) take_lock && step_install && step_tree && "$HARNESS/kernel.sh" config ;;
 	check | selftests | schedulers | demo | vm) take_lock && "cmd_$target" ;;
 	clean) take_lock && cmd_clean ;;
+	# Internal: one architecture of a check, under the caller's lock.
+	_check-arch) check_arch ;;
+	_failed-arch)
+		python3 "$HARNESS/results.py" --results "$RESULTS" --run "$RUN_ID" fail \
+			--arch "$ARCH" --impl "$IMPL" --config "$CONFIG_NAME" \
+			--base "$(base_version 2>/dev/null || echo unknown)" \
+			--suite build --test "$CONFIG_NAME" \
+			--reason "the $CONFIG_NAME part of the check stopped early (see its error above; build logs in $BUILD/logs)"
+		;;
 	*) die "unknown target '$target'" ;;
 	esac
 }
