@@ -78,19 +78,16 @@ vng_args() {
 # vng runs virtme-run by name.
 export PATH="$VENV/bin:$PATH"
 
-# vm_run DIR TIMEOUT COMMAND...: boot the kernel, run COMMAND in it with DIR
-# writable, and record how the guest ended in DIR/vm.status.  The console,
-# kernel log included, goes to DIR/console.log.
-vm_run() {
-	local dir=$1 tmo=$2 cmd rc t0 args
-	shift 2
+# guest_run DIR TIMEOUT ACCEL COMMAND...: run a guest's COMMAND (qemu, or
+# vng starting qemu) under a timeout, its output in DIR/console.log, and
+# record how it ended in DIR/vm.status.
+guest_run() {
+	local dir=$1 tmo=$2 accel=$3 rc t0
+	shift 3
 	mkdir -p "$dir"
-	printf -v cmd '%q ' "$@"
-	mapfile -t args < <(vng_args)
 	t0=$(now)
 	set +e
-	timeout --kill-after=20 "$tmo" "$VENV/bin/vng" "${args[@]}" --verbose \
-		--rwdir "$dir" --exec "$cmd" </dev/null >"$dir/console.log" 2>&1 &
+	timeout --kill-after=20 "$tmo" "$@" </dev/null >"$dir/console.log" 2>&1 &
 	VM_PID=$!
 	wait "$VM_PID"
 	rc=$?
@@ -101,8 +98,20 @@ vm_run() {
 		echo "timeout=$tmo"
 		echo "seconds=$(elapsed "$t0")"
 		if [ "$rc" = 124 ] || [ "$rc" = 137 ]; then echo "timed_out=1"; else echo "timed_out=0"; fi
-		echo "accel=$ACCEL"
+		echo "accel=$accel"
 	} >"$dir/vm.status"
+}
+
+# vm_run DIR TIMEOUT COMMAND...: boot the kernel with virtme-ng and run
+# COMMAND in it, with DIR writable.  The console, kernel log included, goes
+# to DIR/console.log.
+vm_run() {
+	local dir=$1 tmo=$2 cmd args
+	shift 2
+	printf -v cmd '%q ' "$@"
+	mapfile -t args < <(vng_args)
+	guest_run "$dir" "$tmo" "$ACCEL" "$VENV/bin/vng" "${args[@]}" --verbose \
+		--rwdir "$dir" --exec "$cmd"
 	if grep -q 'cannot find script I/O ports' "$dir/console.log"; then
 		die "virtme-ng lost the guest's output: no script I/O ports (is the udev package installed?)"
 	fi
@@ -269,27 +278,10 @@ build_armhf_initramfs() {
 # qemu_arm_run DIR TIMEOUT INITRAMFS: boot the armhf kernel; its console goes
 # to DIR/console.log and how it ended to DIR/vm.status.
 qemu_arm_run() {
-	local dir=$1 tmo=$2 initrd=$3 rc t0
-	mkdir -p "$dir"
-	t0=$(now)
-	set +e
-	timeout --kill-after=20 "$tmo" qemu-system-arm -M virt -cpu cortex-a15 \
+	guest_run "$1" "$2" tcg qemu-system-arm -M virt -cpu cortex-a15 \
 		-smp "$GUEST_CPUS" -m 1024 -nographic -monitor none -no-reboot \
-		-kernel "$OBJ/$KIMAGE" -initrd "$initrd" \
-		-append "console=ttyAMA0 panic=-1 oops=panic" \
-		</dev/null >"$dir/console.log" 2>&1 &
-	VM_PID=$!
-	wait "$VM_PID"
-	rc=$?
-	set -e
-	VM_PID=
-	{
-		echo "exit=$rc"
-		echo "timeout=$tmo"
-		echo "seconds=$(elapsed "$t0")"
-		if [ "$rc" = 124 ] || [ "$rc" = 137 ]; then echo "timed_out=1"; else echo "timed_out=0"; fi
-		echo "accel=tcg"
-	} >"$dir/vm.status"
+		-kernel "$OBJ/$KIMAGE" -initrd "$3" \
+		-append "console=ttyAMA0 panic=-1 oops=panic"
 }
 
 suite_armhf() {
