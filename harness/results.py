@@ -12,7 +12,6 @@ checks the expected-pass list.
 Subcommands:
   selftests RUNDIR     rows for the upstream selftests runner
   schedulers RUNDIR    rows for the example schedulers
-  boot RUNDIR          one row for a guest that only had to boot
   armhf RUNDIR         the armhf guest: boot, sched_ext state, the struct_ops
                        attach attempt, and KUnit (from kunit.py's JSON)
   summary              the run's table, its counts and the expected-pass check
@@ -357,13 +356,6 @@ def cmd_schedulers(args):
     rows.write()
 
 
-def cmd_boot(args):
-    rows = Rows(args)
-    klog = KernelLog(args.rundir)
-    boot_row(rows, klog, guest_status(args.rundir), args.rundir, args.name)
-    rows.write()
-
-
 def kunit_cases(group, prefix=""):
     """(name, status) of every case in kunit.py's JSON, suites flattened."""
     name = group.get("name", "")
@@ -550,7 +542,7 @@ def main():
     p.add_argument("--results", required=True)
     p.add_argument("--run", required=True)
     sub = p.add_subparsers(dest="cmd", required=True)
-    for name in ("selftests", "schedulers", "boot", "armhf"):
+    for name in ("selftests", "schedulers", "armhf"):
         s = sub.add_parser(name)
         s.add_argument("rundir")
         s.add_argument("--arch", required=True)
@@ -572,7 +564,6 @@ def main():
     {
         "selftests": cmd_selftests,
         "schedulers": cmd_schedulers,
-        "boot": cmd_boot,
         "armhf": cmd_armhf,
         "fail": cmd_fail,
     }[args.cmd](args)

@@ -275,13 +275,20 @@ build_armhf_initramfs() {
 	rm -f "$list"
 }
 
+# The qemu-system-arm command line for INITRAMFS and kernel command line
+# CMDLINE, one argument a line, like vng_args.
+qemu_arm_args() {
+	printf '%s\n' qemu-system-arm -M virt -cpu cortex-a15 \
+		-smp "$GUEST_CPUS" -m 1024 -nographic -no-reboot \
+		-kernel "$OBJ/$KIMAGE" -initrd "$1" -append "console=ttyAMA0 $2"
+}
+
 # qemu_arm_run DIR TIMEOUT INITRAMFS: boot the armhf kernel; its console goes
 # to DIR/console.log and how it ended to DIR/vm.status.
 qemu_arm_run() {
-	guest_run "$1" "$2" tcg qemu-system-arm -M virt -cpu cortex-a15 \
-		-smp "$GUEST_CPUS" -m 1024 -nographic -monitor none -no-reboot \
-		-kernel "$OBJ/$KIMAGE" -initrd "$3" \
-		-append "console=ttyAMA0 panic=-1 oops=panic"
+	local args
+	mapfile -t args < <(qemu_arm_args "$3" "panic=-1 oops=panic")
+	guest_run "$1" "$2" tcg "${args[@]}" -monitor none
 }
 
 suite_armhf() {
@@ -395,9 +402,9 @@ cmd_vm() {
 		local initrd=$BUILD/initramfs-$CONFIG_NAME.cpio.gz
 		build_armhf_initramfs "$initrd"
 		msg "starting a busybox shell in the armhf guest; 'poweroff -f' stops it"
-		exec qemu-system-arm -M virt -cpu cortex-a15 -smp "$GUEST_CPUS" -m 1024 \
-			-nographic -no-reboot -kernel "$OBJ/$KIMAGE" -initrd "$initrd" \
-			-append "console=ttyAMA0 rdinit=/bin/sh"
+		local args
+		mapfile -t args < <(qemu_arm_args "$initrd" "rdinit=/bin/sh")
+		exec "${args[@]}"
 	fi
 	msg "starting a shell in the $ACCEL guest; exit the shell to stop it"
 	local args
