@@ -1,0 +1,391 @@
+// SPDX-License-Identifier: GPL-2.0
+
+//! The functions C calls: the scheduler class callbacks that
+//! `DEFINE_SCHED_CLASS(ext)` in ext_abi.c points to, the hooks declared in
+//! kernel/sched/ext.h and include/linux/sched/ext.h, and the struct_ops and
+//! sysfs entry points of ext_abi.c.
+//!
+//! Each one turns its raw arguments into the crate's types, stating why that
+//! is sound (which lock the core holds), and calls the logic.
+
+use crate::bindings;
+use crate::class;
+use crate::enable;
+use crate::rq::{Rq, RqLocked};
+use crate::task::Task;
+use core::sync::atomic::Ordering;
+
+/// # Safety
+///
+/// The core holds the rq lock of `rq` and `p` is a task on it.
+unsafe fn args<'a>(
+    rq: *mut bindings::rq,
+    p: *mut bindings::task_struct,
+) -> (RqLocked<'static>, &'a Task) {
+    // SAFETY: by the caller's guarantee, for the duration of the callback.
+    unsafe { (RqLocked::assume(rq), Task::from_raw(p)) }
+}
+
+#[no_mangle]
+unsafe extern "C" fn scx_rs_enqueue_task(
+    rq: *mut bindings::rq,
+    p: *mut bindings::task_struct,
+    flags: i32,
+) {
+    // SAFETY: the core calls enqueue_task with the rq locked.
+    let (rq, p) = unsafe { args(rq, p) };
+    class::enqueue_task(&rq, p, flags);
+}
+
+#[no_mangle]
+unsafe extern "C" fn scx_rs_dequeue_task(
+    rq: *mut bindings::rq,
+    p: *mut bindings::task_struct,
+    flags: i32,
+) -> bool {
+    // SAFETY: the core calls dequeue_task with the rq locked.
+    let (rq, p) = unsafe { args(rq, p) };
+    class::dequeue_task(&rq, p, flags)
+}
+
+#[no_mangle]
+unsafe extern "C" fn scx_rs_yield_task(rq: *mut bindings::rq) {
+    // SAFETY: the core calls yield_task with the rq locked.
+    class::yield_task(&unsafe { RqLocked::assume(rq) });
+}
+
+#[no_mangle]
+unsafe extern "C" fn scx_rs_yield_to_task(
+    rq: *mut bindings::rq,
+    to: *mut bindings::task_struct,
+) -> bool {
+    // SAFETY: the core calls yield_to_task with both rqs locked.
+    let (rq, to) = unsafe { args(rq, to) };
+    class::yield_to_task(&rq, to)
+}
+
+/// Preemption between ext tasks is the BPF scheduler's call (through
+/// `SCX_ENQ_PREEMPT` and kicks), not the core's.
+#[no_mangle]
+extern "C" fn scx_rs_wakeup_preempt(
+    _rq: *mut bindings::rq,
+    _p: *mut bindings::task_struct,
+    _flags: i32,
+) {
+}
+
+#[no_mangle]
+unsafe extern "C" fn scx_rs_balance(
+    rq: *mut bindings::rq,
+    prev: *mut bindings::task_struct,
+    rf: *mut bindings::rq_flags,
+) -> i32 {
+    // SAFETY: the core calls balance with the rq locked and pinned by `rf`.
+    let (rq, prev) = unsafe { args(rq, prev) };
+    class::balance(&rq, prev, rf)
+}
+
+#[no_mangle]
+unsafe extern "C" fn scx_rs_pick_task(rq: *mut bindings::rq) -> *mut bindings::task_struct {
+    // SAFETY: the core calls pick_task with the rq locked.
+    class::pick_task(&unsafe { RqLocked::assume(rq) })
+}
+
+#[no_mangle]
+unsafe extern "C" fn scx_rs_put_prev_task(
+    rq: *mut bindings::rq,
+    p: *mut bindings::task_struct,
+    next: *mut bindings::task_struct,
+) {
+    // SAFETY: the core calls put_prev_task with the rq locked; `next`, if
+    // set, is the task it picked on this rq.
+    let (rq, p) = unsafe { args(rq, p) };
+    let next = (!next.is_null()).then(|| unsafe { Task::from_raw(next) });
+    class::put_prev_task(&rq, p, next);
+}
+
+#[no_mangle]
+unsafe extern "C" fn scx_rs_set_next_task(
+    rq: *mut bindings::rq,
+    p: *mut bindings::task_struct,
+    _first: bool,
+) {
+    // SAFETY: the core calls set_next_task with the rq locked.
+    let (rq, p) = unsafe { args(rq, p) };
+    class::set_next_task(&rq, p);
+}
+
+#[no_mangle]
+unsafe extern "C" fn scx_rs_select_task_rq(
+    p: *mut bindings::task_struct,
+    prev_cpu: i32,
+    wake_flags: i32,
+) -> i32 {
+    // SAFETY: the core calls select_task_rq with `p->pi_lock` held.
+    class::select_task_rq(unsafe { Task::from_raw(p) }, prev_cpu, wake_flags)
+}
+
+/// Deferred direct dispatches to other CPUs are not implemented yet (see
+/// `class::direct_dispatch`), so there is nothing to run after a wakeup.
+#[no_mangle]
+extern "C" fn scx_rs_task_woken(_rq: *mut bindings::rq, _p: *mut bindings::task_struct) {}
+
+#[no_mangle]
+unsafe extern "C" fn scx_rs_set_cpus_allowed(
+    p: *mut bindings::task_struct,
+    ctx: *mut bindings::affinity_context,
+) {
+    // SAFETY: the core holds `p`'s pi_lock and rq lock.
+    class::set_cpus_allowed(unsafe { Task::from_raw(p) }, ctx);
+}
+
+#[no_mangle]
+unsafe extern "C" fn scx_rs_rq_online(rq: *mut bindings::rq) {
+    // SAFETY: the core calls rq_online with the rq locked.
+    class::set_online(&unsafe { RqLocked::assume(rq) }, true);
+}
+
+#[no_mangle]
+unsafe extern "C" fn scx_rs_rq_offline(rq: *mut bindings::rq) {
+    // SAFETY: the core calls rq_offline with the rq locked.
+    class::set_online(&unsafe { RqLocked::assume(rq) }, false);
+}
+
+#[no_mangle]
+unsafe extern "C" fn scx_rs_task_tick(
+    rq: *mut bindings::rq,
+    curr: *mut bindings::task_struct,
+    _queued: i32,
+) {
+    // SAFETY: the core calls task_tick with the rq locked.
+    let (rq, curr) = unsafe { args(rq, curr) };
+    class::task_tick(&rq, curr);
+}
+
+#[no_mangle]
+unsafe extern "C" fn scx_rs_switching_to(_rq: *mut bindings::rq, p: *mut bindings::task_struct) {
+    // SAFETY: the core holds `p`'s pi_lock and rq lock.
+    enable::switching_to(unsafe { Task::from_raw(p) });
+}
+
+#[no_mangle]
+unsafe extern "C" fn scx_rs_switched_from(_rq: *mut bindings::rq, p: *mut bindings::task_struct) {
+    // SAFETY: the core holds `p`'s pi_lock and rq lock.
+    enable::switched_from(unsafe { Task::from_raw(p) });
+}
+
+/// Joining is handled in `switching_to`, before the task is enqueued.
+#[no_mangle]
+extern "C" fn scx_rs_switched_to(_rq: *mut bindings::rq, _p: *mut bindings::task_struct) {}
+
+#[no_mangle]
+unsafe extern "C" fn scx_rs_reweight_task(
+    _rq: *mut bindings::rq,
+    p: *mut bindings::task_struct,
+    lw: *const bindings::load_weight,
+) {
+    // SAFETY: the core holds `p`'s rq lock and passes a valid weight.
+    let (p, w) = unsafe { (Task::from_raw(p), (*lw).weight) };
+    // SAFETY: pure arithmetic on the load weight.
+    let w = unsafe { bindings::scx_helper_load_weight_to_cgroup(w as _) } as u32;
+    class::reweight_task(p, w);
+}
+
+/// A priority change within the ext class means nothing to the core.
+#[no_mangle]
+extern "C" fn scx_rs_prio_changed(
+    _rq: *mut bindings::rq,
+    _p: *mut bindings::task_struct,
+    _oldprio: i32,
+) {
+}
+
+#[no_mangle]
+unsafe extern "C" fn scx_rs_update_curr(rq: *mut bindings::rq) {
+    // SAFETY: the core calls update_curr with the rq locked.
+    class::update_curr(&unsafe { RqLocked::assume(rq) });
+}
+
+/// No watchdog yet: runnable-task stalls are not detected by this core.
+#[no_mangle]
+extern "C" fn scx_tick(_rq: *mut bindings::rq) {}
+
+#[no_mangle]
+unsafe extern "C" fn init_scx_entity(scx: *mut bindings::sched_ext_entity) {
+    // SAFETY: the core passes the entity of a task being forked, which no
+    // one else sees yet.
+    unsafe { init_entity(scx) };
+}
+
+/// Resets a task's sched_ext entity to its state at fork.
+///
+/// # Safety
+///
+/// `scx` must be valid for writes and not in use by anyone else.
+pub(crate) unsafe fn init_entity(scx: *mut bindings::sched_ext_entity) {
+    // SAFETY: exclusive access by the caller's guarantee.
+    unsafe {
+        core::ptr::write_bytes(scx, 0, 1);
+        bindings::scx_helper_init_list_head(core::ptr::addr_of_mut!((*scx).dsq_list.node));
+        bindings::scx_helper_rb_clear_node(core::ptr::addr_of_mut!((*scx).dsq_priq));
+        bindings::scx_helper_init_list_head(core::ptr::addr_of_mut!((*scx).runnable_node));
+        bindings::scx_helper_init_list_head(core::ptr::addr_of_mut!((*scx).tasks_node));
+        (*scx).sticky_cpu = -1;
+        (*scx).holding_cpu = -1;
+        (*scx).runnable_at = bindings::scx_helper_jiffies() as _;
+        (*scx).ddsp_dsq_id = bindings::SCX_DSQ_INVALID as u64;
+        (*scx).slice = bindings::SCX_SLICE_DFL as u64;
+    }
+}
+
+#[no_mangle]
+extern "C" fn scx_pre_fork(_p: *mut bindings::task_struct) {
+    // Keeps the enable and disable walks from missing this task.
+    // SAFETY: fork context, may sleep; released in post/cancel_fork.
+    unsafe { bindings::scx_helper_fork_read_lock() };
+}
+
+#[no_mangle]
+unsafe extern "C" fn scx_fork(p: *mut bindings::task_struct) -> i32 {
+    // SAFETY: `p` is the child being forked.
+    enable::fork(unsafe { Task::from_raw(p) })
+}
+
+#[no_mangle]
+unsafe extern "C" fn scx_post_fork(p: *mut bindings::task_struct) {
+    // SAFETY: `p` is the child, now visible.
+    enable::post_fork(unsafe { Task::from_raw(p) });
+    // SAFETY: taken in scx_pre_fork().
+    unsafe { bindings::scx_helper_fork_read_unlock() };
+}
+
+#[no_mangle]
+unsafe extern "C" fn scx_cancel_fork(p: *mut bindings::task_struct) {
+    // SAFETY: `p` is the child whose fork failed.
+    enable::cancel_fork(unsafe { Task::from_raw(p) });
+    // SAFETY: taken in scx_pre_fork().
+    unsafe { bindings::scx_helper_fork_read_unlock() };
+}
+
+#[no_mangle]
+unsafe extern "C" fn sched_ext_free(p: *mut bindings::task_struct) {
+    // SAFETY: `p` is being freed, which only happens once.
+    enable::free(unsafe { Task::from_raw(p) });
+}
+
+#[no_mangle]
+unsafe extern "C" fn print_scx_info(_log_lvl: *const u8, p: *mut bindings::task_struct) {
+    if enable::state() == enable::EnableState::Disabled {
+        return;
+    }
+    // SAFETY: the caller passes a live task.
+    let p = unsafe { Task::from_raw(p) };
+    kernel::pr_info!(
+        "Sched_ext: {} ({}), task: {}[{}] on {}\n",
+        crate::ops::name(),
+        enable::state_str(),
+        p.comm(),
+        p.pid(),
+        if p.on_ext_class() {
+            "ext"
+        } else {
+            "another class"
+        }
+    );
+}
+
+#[no_mangle]
+extern "C" fn scx_can_stop_tick(rq: *mut bindings::rq) -> bool {
+    // SAFETY: the core passes a CPU's rq.
+    let rq = unsafe { Rq::from_raw(rq) };
+    if rq.bypassing() {
+        return false;
+    }
+    // Without SCX_SLICE_INF support the tick always matters to ext tasks.
+    // SAFETY: `curr` of an rq is always a live task.
+    !unsafe { Task::from_raw(bindings::scx_helper_rq_curr(rq.as_ptr())) }.on_ext_class()
+}
+
+#[no_mangle]
+unsafe extern "C" fn scx_rq_activate(rq: *mut bindings::rq) {
+    // SAFETY: the core passes a CPU's rq.
+    enable::hotplug(unsafe { Rq::from_raw(rq) }.cpu(), true);
+}
+
+#[no_mangle]
+unsafe extern "C" fn scx_rq_deactivate(rq: *mut bindings::rq) {
+    // SAFETY: the core passes a CPU's rq.
+    enable::hotplug(unsafe { Rq::from_raw(rq) }.cpu(), false);
+}
+
+#[no_mangle]
+unsafe extern "C" fn scx_check_setscheduler(p: *mut bindings::task_struct, policy: i32) -> i32 {
+    // SAFETY: the core holds `p`'s rq lock.
+    enable::check_setscheduler(unsafe { Task::from_raw(p) }, policy as u32)
+}
+
+#[no_mangle]
+extern "C" fn task_should_scx(policy: i32) -> bool {
+    enable::task_should_scx(policy as u32)
+}
+
+#[no_mangle]
+unsafe extern "C" fn __scx_update_idle(rq: *mut bindings::rq, idle: bool, do_notify: bool) {
+    // SAFETY: the idle class calls this with the rq locked.
+    crate::idle::update(&unsafe { RqLocked::assume(rq) }, idle, do_notify);
+}
+
+#[no_mangle]
+extern "C" fn init_sched_ext_class() {
+    crate::init_early();
+}
+
+#[no_mangle]
+extern "C" fn scx_rs_init() -> i32 {
+    match crate::init_late() {
+        Ok(()) => 0,
+        Err(e) => e.to_errno(),
+    }
+}
+
+#[no_mangle]
+unsafe extern "C" fn scx_rs_enable(ops: *const bindings::sched_ext_ops) -> i32 {
+    // SAFETY: the struct_ops link passes the ops it built, valid until
+    // unreg.
+    enable::enable(unsafe { &*ops })
+}
+
+#[no_mangle]
+extern "C" fn scx_rs_disable_from_user() {
+    enable::disable_from_user();
+}
+
+#[no_mangle]
+extern "C" fn scx_rs_state_str() -> *const u8 {
+    enable::state_str().as_char_ptr() as *const u8
+}
+
+#[no_mangle]
+extern "C" fn scx_rs_switching_all() -> bool {
+    enable::switching_all()
+}
+
+#[no_mangle]
+extern "C" fn scx_rs_nr_rejected() -> isize {
+    enable::NR_REJECTED.load(Ordering::Relaxed)
+}
+
+#[no_mangle]
+extern "C" fn scx_rs_hotplug_seq() -> isize {
+    enable::HOTPLUG_SEQ.load(Ordering::Relaxed)
+}
+
+#[no_mangle]
+extern "C" fn scx_rs_enable_seq() -> isize {
+    enable::ENABLE_SEQ.load(Ordering::Relaxed)
+}
+
+#[no_mangle]
+extern "C" fn scx_rs_ops_name() -> *const u8 {
+    crate::ops::name().as_char_ptr() as *const u8
+}

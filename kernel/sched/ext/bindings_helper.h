@@ -1,0 +1,155 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * What the Rust sched_ext core sees of C.
+ *
+ * bindgen reads this header to generate kernel/sched/ext/bindings_generated.rs.
+ * The scheduler's private headers are included in the order build_policy.c
+ * includes them: sched.h relies on declarations from the headers before it.
+ *
+ * Static inline functions and macros have no symbol to call, so helpers.c
+ * wraps the ones the core needs as scx_helper_*() functions, declared below.
+ * This header and helpers.c are the only places where the crate meets C
+ * internals; the Rust modules above them wrap them in safe interfaces.
+ */
+#include <linux/sched/clock.h>
+#include <linux/sched/cputime.h>
+#include <linux/sched/hotplug.h>
+#include <linux/sched/isolation.h>
+#include <linux/sched/posix-timers.h>
+#include <linux/sched/rt.h>
+#include <linux/cpuidle.h>
+#include <linux/jiffies.h>
+#include <linux/kobject.h>
+#include <linux/livepatch.h>
+#include <linux/pm.h>
+#include <linux/psi.h>
+#include <linux/rhashtable.h>
+#include <linux/seq_buf.h>
+#include <linux/seqlock_api.h>
+#include <linux/slab.h>
+#include <linux/suspend.h>
+#include <linux/tsacct_kern.h>
+#include <linux/vtime.h>
+#include <linux/sysrq.h>
+#include <linux/percpu-rwsem.h>
+#include <linux/bpf.h>
+#include <linux/kthread.h>
+#include <linux/irq_work.h>
+#include <linux/stacktrace.h>
+#include <uapi/linux/sched/types.h>
+
+#include "sched.h"
+#include "smp.h"
+#include "autogroup.h"
+#include "stats.h"
+#include "pelt.h"
+
+#include "ext_abi.h"
+
+/* rq and task accessors */
+bool scx_helper_scx_enabled(void);
+struct rq *scx_helper_cpu_rq(int cpu);
+struct rq *scx_helper_task_rq(const struct task_struct *p);
+int scx_helper_task_cpu(const struct task_struct *p);
+struct task_struct *scx_helper_current(void);
+struct task_struct *scx_helper_rq_curr(struct rq *rq);
+int scx_helper_smp_processor_id(void);
+void scx_helper_rq_lock(struct rq *rq);
+void scx_helper_rq_unlock(struct rq *rq);
+void scx_helper_rq_lock_irqsave(struct rq *rq, unsigned long *flags);
+void scx_helper_rq_unlock_irqrestore(struct rq *rq, unsigned long flags);
+void scx_helper_assert_rq_held(struct rq *rq);
+void scx_helper_rq_unpin(struct rq *rq, struct rq_flags *rf);
+void scx_helper_rq_repin(struct rq *rq, struct rq_flags *rf);
+void scx_helper_task_rq_unlock(struct rq *rq, struct task_struct *p,
+			       struct rq_flags *rf);
+u64 scx_helper_rq_clock_task(struct rq *rq);
+void scx_helper_add_nr_running(struct rq *rq, unsigned int count);
+void scx_helper_sub_nr_running(struct rq *rq, unsigned int count);
+bool scx_helper_task_on_rq_queued(struct task_struct *p);
+bool scx_helper_task_on_rq_migrating(struct task_struct *p);
+bool scx_helper_tryget_task(struct task_struct *p);
+void scx_helper_preempt_disable(void);
+void scx_helper_preempt_enable(void);
+bool scx_helper_task_current(struct rq *rq, struct task_struct *p);
+bool scx_helper_is_idle_task(const struct task_struct *p);
+bool scx_helper_is_migration_disabled(struct task_struct *p);
+bool scx_helper_class_above(const struct sched_class *a,
+			    const struct sched_class *b);
+void scx_helper_get_task(struct task_struct *p);
+void scx_helper_put_task(struct task_struct *p);
+void scx_helper_set_tsk_need_resched(struct task_struct *p);
+unsigned long scx_helper_task_weight(struct task_struct *p);
+unsigned long scx_helper_load_weight_to_cgroup(unsigned long weight);
+unsigned long scx_helper_jiffies(void);
+unsigned long scx_helper_msecs_to_jiffies(unsigned int ms);
+void scx_helper_cond_resched(void);
+
+/* atomic_long_t, for sched_ext_entity.ops_state */
+long scx_helper_atomic_long_read(const atomic_long_t *v);
+long scx_helper_atomic_long_read_acquire(const atomic_long_t *v);
+void scx_helper_atomic_long_set(atomic_long_t *v, long i);
+void scx_helper_atomic_long_set_release(atomic_long_t *v, long i);
+bool scx_helper_atomic_long_try_cmpxchg(atomic_long_t *v, long *old, long new);
+void scx_helper_cpu_relax(void);
+void scx_helper_local_irq_save(unsigned long *flags);
+void scx_helper_local_irq_restore(unsigned long flags);
+
+/* locks */
+void scx_helper_raw_spin_lock_init(raw_spinlock_t *lock);
+void scx_helper_raw_spin_lock(raw_spinlock_t *lock);
+void scx_helper_raw_spin_unlock(raw_spinlock_t *lock);
+void scx_helper_enable_mutex_lock(void);
+void scx_helper_enable_mutex_unlock(void);
+void scx_helper_fork_read_lock(void);
+void scx_helper_fork_read_unlock(void);
+void scx_helper_fork_write_lock(void);
+void scx_helper_fork_write_unlock(void);
+void scx_helper_tasks_lock(void);
+void scx_helper_tasks_unlock(void);
+void scx_helper_tasks_lock_irqsave(unsigned long *flags);
+void scx_helper_tasks_unlock_irqrestore(unsigned long flags);
+struct list_head *scx_helper_tasks_list(void);
+void scx_helper_dsq_table_lock(unsigned long *flags);
+void scx_helper_dsq_table_unlock(unsigned long flags);
+
+/* lists and rbtrees */
+void scx_helper_init_list_head(struct list_head *list);
+void scx_helper_list_add(struct list_head *new, struct list_head *head);
+void scx_helper_list_add_tail(struct list_head *new, struct list_head *head);
+void scx_helper_list_del_init(struct list_head *entry);
+bool scx_helper_list_empty(const struct list_head *head);
+void scx_helper_rb_link_node(struct rb_node *node, struct rb_node *parent,
+			     struct rb_node **link);
+void scx_helper_rb_clear_node(struct rb_node *node);
+bool scx_helper_rb_empty_node(const struct rb_node *node);
+
+/* cpumasks */
+bool scx_helper_cpumask_test_cpu(int cpu, const struct cpumask *mask);
+void scx_helper_cpumask_set_cpu(int cpu, struct cpumask *mask);
+void scx_helper_cpumask_clear_cpu(int cpu, struct cpumask *mask);
+bool scx_helper_cpumask_test_and_clear_cpu(int cpu, struct cpumask *mask);
+void scx_helper_cpumask_copy(struct cpumask *dst, const struct cpumask *src);
+bool scx_helper_cpumask_empty(const struct cpumask *mask);
+int scx_helper_cpumask_any_and_distribute(const struct cpumask *a,
+					  const struct cpumask *b);
+const struct cpumask *scx_helper_cpu_online_mask(void);
+const struct cpumask *scx_helper_cpu_possible_mask(void);
+const struct cpumask *scx_helper_task_cpus_ptr(const struct task_struct *p);
+bool scx_helper_cpu_online(int cpu);
+bool scx_helper_cpu_active(int cpu);
+unsigned int scx_helper_nr_cpu_ids(void);
+int scx_helper_next_possible_cpu(int cpu);
+
+/* deferred work */
+void scx_helper_init_irq_work(struct irq_work *work,
+			      void (*fn)(struct irq_work *));
+struct kthread_worker *scx_helper_create_rt_worker(const char *name);
+void scx_helper_init_kthread_work(struct kthread_work *work,
+				  void (*fn)(struct kthread_work *));
+
+/* the C layout of what the crate reads directly, for its boot-time check */
+unsigned long scx_helper_layout(unsigned int i);
+
+/* diagnostics */
+void scx_helper_warn(const char *msg);

@@ -1,0 +1,698 @@
+// SPDX-License-Identifier: GPL-2.0
+
+//! Loading and unloading a BPF scheduler, and the per-task lifecycle.
+//!
+//! Every task that went through fork is on the `scx_tasks` list. To enable a
+//! scheduler the core walks that list twice with forks blocked
+//! (`scx_fork_rwsem` held for write): first calling `ops.init_task()` for
+//! each task, which may sleep, then moving each task that should be on the
+//! ext class there. Disabling walks the list once more in the other
+//! direction. While either walk runs, every CPU is in bypass mode: the core
+//! schedules ext tasks FIFO by itself, so a half-loaded or misbehaving BPF
+//! scheduler cannot stall the switch.
+//!
+//! Per task, `p->scx.flags` holds where the task is in its lifecycle:
+//!
+//! ```text
+//!   NONE --ops.init_task()--> INIT --(published)--> READY <--> ENABLED
+//!     ^                                                          |
+//!     +--------------------- ops.exit_task() --------------------+
+//! ```
+//!
+//! READY <-> ENABLED follows the task joining and leaving the ext class
+//! (`ops.enable()` / `ops.disable()`).
+
+use crate::bindings;
+use crate::class;
+use crate::dsq;
+use crate::exit;
+use crate::idle;
+use crate::ops;
+use crate::pcpu;
+use crate::rq::{Rq, RqLocked, TaskRqGuard};
+use crate::task::{Task, TaskRef};
+use core::sync::atomic::{AtomicBool, AtomicI32, AtomicIsize, Ordering};
+use kernel::prelude::*;
+
+/// `enum scx_ops_enable_state`.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+#[repr(i32)]
+pub(crate) enum EnableState {
+    Enabling = bindings::SCX_OPS_ENABLING as i32,
+    Enabled = bindings::SCX_OPS_ENABLED as i32,
+    Disabling = bindings::SCX_OPS_DISABLING as i32,
+    Disabled = bindings::SCX_OPS_DISABLED as i32,
+}
+
+static ENABLE_STATE: AtomicI32 = AtomicI32::new(EnableState::Disabled as i32);
+static SWITCHING_ALL: AtomicBool = AtomicBool::new(false);
+/// Whether forks call `ops.init_task()`: from the first enable walk until
+/// the disable walk. Changes only with `scx_fork_rwsem` held for write.
+static INIT_TASK_ENABLED: AtomicBool = AtomicBool::new(false);
+static BYPASS_DEPTH: AtomicI32 = AtomicI32::new(0);
+pub(crate) static NR_REJECTED: AtomicIsize = AtomicIsize::new(0);
+pub(crate) static HOTPLUG_SEQ: AtomicIsize = AtomicIsize::new(0);
+pub(crate) static ENABLE_SEQ: AtomicIsize = AtomicIsize::new(0);
+
+/// The current enable state.
+pub(crate) fn state() -> EnableState {
+    match ENABLE_STATE.load(Ordering::Acquire) {
+        x if x == EnableState::Enabling as i32 => EnableState::Enabling,
+        x if x == EnableState::Enabled as i32 => EnableState::Enabled,
+        x if x == EnableState::Disabling as i32 => EnableState::Disabling,
+        _ => EnableState::Disabled,
+    }
+}
+
+fn set_state(s: EnableState) -> EnableState {
+    let old = ENABLE_STATE.swap(s as i32, Ordering::AcqRel);
+    match old {
+        x if x == EnableState::Enabling as i32 => EnableState::Enabling,
+        x if x == EnableState::Enabled as i32 => EnableState::Enabled,
+        x if x == EnableState::Disabling as i32 => EnableState::Disabling,
+        _ => EnableState::Disabled,
+    }
+}
+
+/// The state as `/sys/kernel/sched_ext/state` shows it.
+pub(crate) fn state_str() -> &'static kernel::str::CStr {
+    match state() {
+        EnableState::Enabling => kernel::c_str!("enabling"),
+        EnableState::Enabled => kernel::c_str!("enabled"),
+        EnableState::Disabling => kernel::c_str!("disabling"),
+        EnableState::Disabled => kernel::c_str!("disabled"),
+    }
+}
+
+/// Whether all fair tasks are switched to ext, rather than `SCHED_EXT` ones.
+pub(crate) fn switching_all() -> bool {
+    SWITCHING_ALL.load(Ordering::Relaxed)
+}
+
+/// Whether a task of `policy` belongs on the ext class now.
+pub(crate) fn task_should_scx(policy: u32) -> bool {
+    let st = state();
+    if st == EnableState::Disabled || st == EnableState::Disabling || !crate::scx_enabled() {
+        return false;
+    }
+    switching_all() || policy == bindings::SCHED_EXT
+}
+
+const STATE_SHIFT: u32 = bindings::SCX_TASK_STATE_SHIFT as u32;
+const STATE_MASK: u32 = ((1 << bindings::SCX_TASK_STATE_BITS) - 1) << STATE_SHIFT;
+
+/// `enum scx_task_state`.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub(crate) enum TaskState {
+    None,
+    Init,
+    Ready,
+    Enabled,
+}
+
+pub(crate) fn task_state(p: &Task) -> TaskState {
+    match (p.scx_flags() & STATE_MASK) >> STATE_SHIFT {
+        x if x == bindings::SCX_TASK_INIT as u32 => TaskState::Init,
+        x if x == bindings::SCX_TASK_READY as u32 => TaskState::Ready,
+        x if x == bindings::SCX_TASK_ENABLED as u32 => TaskState::Enabled,
+        _ => TaskState::None,
+    }
+}
+
+fn set_task_state(p: &Task, s: TaskState) {
+    let prev = task_state(p);
+    let ok = match s {
+        TaskState::None => true,
+        TaskState::Init => prev == TaskState::None,
+        TaskState::Ready => prev != TaskState::None,
+        TaskState::Enabled => prev == TaskState::Ready,
+    };
+    if !ok {
+        crate::warn!(
+            "{}[{}] invalid task state transition {:?} -> {:?}",
+            p.comm(),
+            p.pid(),
+            prev,
+            s
+        );
+    }
+    let v = match s {
+        TaskState::None => bindings::SCX_TASK_NONE,
+        TaskState::Init => bindings::SCX_TASK_INIT,
+        TaskState::Ready => bindings::SCX_TASK_READY,
+        TaskState::Enabled => bindings::SCX_TASK_ENABLED,
+    } as u32;
+    p.set_scx_flags((p.scx_flags() & !STATE_MASK) | (v << STATE_SHIFT));
+}
+
+/// Turns an `ops.init_task()`/`ops.init()` return value into an errno,
+/// reporting values that are not one.
+fn sanitize_err(what: &str, err: i32) -> i32 {
+    if (-4095..0).contains(&err) {
+        err
+    } else {
+        crate::scx_error!("ops.{}() returned an invalid errno {}", what, err);
+        -(bindings::EPROTO as i32)
+    }
+}
+
+/// `ops.init_task()` for `p`. Runs without rq locks; may sleep.
+fn init_task(p: &Task, fork: bool) -> core::result::Result<(), i32> {
+    p.set_disallow(false);
+    // SAFETY: zeroed is a valid `scx_init_task_args`.
+    let mut args: bindings::scx_init_task_args = unsafe { core::mem::zeroed() };
+    args.fork = fork;
+    if let Some(ret) = ops::init_task(p, &mut args) {
+        if ret != 0 {
+            return Err(sanitize_err("init_task", ret));
+        }
+    }
+    set_task_state(p, TaskState::Init);
+    if p.disallow() {
+        if !fork {
+            // The scheduler refuses `p`: if it asked for SCHED_EXT, it gets
+            // SCHED_NORMAL instead, which the switch below then honours.
+            let g = TaskRqGuard::lock(p);
+            if p.policy() == bindings::SCHED_EXT {
+                p.set_policy(bindings::SCHED_NORMAL);
+                NR_REJECTED.fetch_add(1, Ordering::Relaxed);
+            }
+            drop(g);
+        } else if p.policy() == bindings::SCHED_EXT {
+            crate::scx_error!(
+                "ops.init_task() set task->scx.disallow for {}[{}] during fork",
+                p.comm(),
+                p.pid()
+            );
+        }
+    }
+    p.set_scx_flag(bindings::SCX_TASK_RESET_RUNNABLE_AT as u32);
+    Ok(())
+}
+
+/// `p` joins the ext class. Its rq lock is held.
+fn enable_task(p: &Task) {
+    let weight = p.cgroup_weight();
+    p.set_weight(weight);
+    ops::enable(p);
+    set_task_state(p, TaskState::Enabled);
+    ops::set_weight(p, weight);
+}
+
+/// `p` leaves the ext class. Its rq lock is held.
+fn disable_task(p: &Task) {
+    p.clear_ddsp();
+    ops::disable(p);
+    set_task_state(p, TaskState::Ready);
+}
+
+/// The scheduler is done with `p`. Its rq lock is held.
+fn exit_task(p: &Task) {
+    // SAFETY: zeroed is a valid `scx_exit_task_args`.
+    let mut args: bindings::scx_exit_task_args = unsafe { core::mem::zeroed() };
+    match task_state(p) {
+        TaskState::None => return,
+        TaskState::Init => args.cancelled = true,
+        TaskState::Ready => {}
+        TaskState::Enabled => disable_task(p),
+    }
+    ops::exit_task(p, &mut args);
+    set_task_state(p, TaskState::None);
+}
+
+/// A walk over `scx_tasks` that tolerates tasks coming and going.
+///
+/// A cursor entity is linked into the list and moved past each task
+/// returned, so the list lock is only held between two tasks.
+struct TaskIter {
+    cursor: KBox<bindings::sched_ext_entity>,
+}
+
+impl TaskIter {
+    fn new() -> Result<Self> {
+        // SAFETY: zeroed is a valid, unlinked entity.
+        let mut cursor: KBox<bindings::sched_ext_entity> =
+            KBox::new(unsafe { core::mem::zeroed() }, GFP_KERNEL)?;
+        cursor.flags = bindings::SCX_TASK_CURSOR as u32;
+        // SAFETY: the cursor is heap-allocated, so its node keeps its
+        // address while linked; we hold the list lock to link it.
+        unsafe {
+            bindings::scx_helper_tasks_lock();
+            bindings::scx_helper_list_add(
+                &mut cursor.tasks_node,
+                bindings::scx_helper_tasks_list(),
+            );
+            bindings::scx_helper_tasks_unlock();
+        }
+        Ok(TaskIter { cursor })
+    }
+
+    /// The next live task that is not an idle task.
+    fn next(&mut self) -> Option<TaskRef> {
+        // SAFETY: list walk under the list lock; entries are removed only
+        // under it (sched_ext_free()), and a reference taken with tryget
+        // keeps the task alive after we drop the lock.
+        unsafe {
+            bindings::scx_helper_tasks_lock();
+            let head = bindings::scx_helper_tasks_list();
+            let me: *mut bindings::list_head = &mut self.cursor.tasks_node;
+            let mut node = (*me).next;
+            let mut found = None;
+            while node != head {
+                let off = core::mem::offset_of!(bindings::sched_ext_entity, tasks_node);
+                let ent = (node as *mut u8).sub(off) as *mut bindings::sched_ext_entity;
+                let next = (*node).next;
+                if (*ent).flags & bindings::SCX_TASK_CURSOR as u32 == 0 {
+                    let p = Task::from_entity(ent);
+                    if !p.is_idle() && bindings::scx_helper_tryget_task(p.as_ptr()) {
+                        // Move the cursor right after `p`.
+                        bindings::scx_helper_list_del_init(me);
+                        bindings::scx_helper_list_add(me, node);
+                        found = Some(TaskRef::adopt(p));
+                        break;
+                    }
+                }
+                node = next;
+            }
+            if found.is_none() {
+                bindings::scx_helper_list_del_init(me);
+                bindings::scx_helper_list_add_tail(me, head);
+            }
+            bindings::scx_helper_tasks_unlock();
+            found
+        }
+    }
+}
+
+impl Drop for TaskIter {
+    fn drop(&mut self) {
+        // SAFETY: the cursor is linked; unlink it under the list lock.
+        unsafe {
+            bindings::scx_helper_tasks_lock();
+            bindings::scx_helper_list_del_init(&mut self.cursor.tasks_node);
+            bindings::scx_helper_tasks_unlock();
+        }
+    }
+}
+
+/// Enters or leaves bypass mode on every CPU. Nests.
+fn bypass(on: bool) {
+    if on {
+        if BYPASS_DEPTH.fetch_add(1, Ordering::AcqRel) != 0 {
+            return;
+        }
+    } else if BYPASS_DEPTH.fetch_sub(1, Ordering::AcqRel) != 1 {
+        return;
+    }
+    let mut cpu = -1;
+    loop {
+        // SAFETY: walking the possible mask has no preconditions.
+        cpu = unsafe { bindings::scx_helper_next_possible_cpu(cpu) };
+        // SAFETY: as above.
+        if cpu as u32 >= unsafe { bindings::scx_helper_nr_cpu_ids() } {
+            break;
+        }
+        let rq = Rq::of_cpu(cpu);
+        let mut flags = 0;
+        // SAFETY: we hold no rq lock here.
+        unsafe { bindings::scx_helper_rq_lock_irqsave(rq.as_ptr(), &mut flags) };
+        // SAFETY: we just took it.
+        let l = unsafe { RqLocked::assume(rq.as_ptr()) };
+        if on {
+            l.set_flags(bindings::SCX_RQ_BYPASSING as u32);
+        } else {
+            l.clear_flags(bindings::SCX_RQ_BYPASSING as u32);
+        }
+        // Send every queued ext task through the enqueue path again, so it
+        // ends up where the new mode wants it.
+        if crate::scx_enabled() {
+            // SAFETY: the rq clock must be current for the requeue.
+            unsafe { bindings::update_rq_clock(rq.as_ptr()) };
+            class::requeue_runnable(&l);
+        }
+        // SAFETY: reading the online mask.
+        if unsafe { bindings::scx_helper_cpu_online(cpu) } {
+            l.resched_curr();
+        }
+        drop(l);
+        // SAFETY: taken above.
+        unsafe { bindings::scx_helper_rq_unlock_irqrestore(rq.as_ptr(), flags) };
+    }
+}
+
+/// The class `p` belongs in now.
+fn class_for(p: &Task) -> *const bindings::sched_class {
+    let stop = core::ptr::addr_of!(bindings::stop_sched_class);
+    if p.sched_class() == stop {
+        return stop;
+    }
+    // SAFETY: `p` is live; __setscheduler_class() only reads its arguments.
+    unsafe { bindings::__setscheduler_class((*p.as_ptr()).policy as i32, (*p.as_ptr()).prio) }
+}
+
+/// Moves every task to the class it belongs in, under `scx_fork_rwsem`.
+fn switch_all_tasks(on_each: impl Fn(&RqLocked<'_>, &Task)) -> Result {
+    let mut it = TaskIter::new()?;
+    while let Some(p) = it.next() {
+        let g = TaskRqGuard::lock(&p);
+        class::requeue_task(&g, &p, Some(class_for(&p)));
+        on_each(&g, &p);
+        drop(g);
+        // SAFETY: no locks held.
+        unsafe { bindings::scx_helper_cond_resched() };
+    }
+    Ok(())
+}
+
+/// Loads the scheduler described by `uops`. Called from `bpf_scx_reg()`.
+///
+/// Errors found once the scheduler is installed are not returned: they end
+/// the scheduler through the normal exit path, so that user space reads
+/// them from the exit info like any other exit. Only a busy core or an
+/// allocation failure before that fails the attach.
+pub(crate) fn enable(uops: &bindings::sched_ext_ops) -> i32 {
+    // SAFETY: sleeping is allowed here (BPF link creation).
+    unsafe { bindings::scx_helper_enable_mutex_lock() };
+    if state() != EnableState::Disabled {
+        // SAFETY: taken above.
+        unsafe { bindings::scx_helper_enable_mutex_unlock() };
+        return EBUSY.to_errno();
+    }
+    // SAFETY: the mutex is held and no scheduler is loaded.
+    unsafe { ops::install(uops) };
+    if let Err(e) = pcpu::alloc_dispatch_bufs() {
+        // SAFETY: nothing uses the table yet.
+        unsafe { ops::clear() };
+        // SAFETY: taken above.
+        unsafe { bindings::scx_helper_enable_mutex_unlock() };
+        return e.to_errno();
+    }
+    exit::reset();
+    set_state(EnableState::Enabling);
+    NR_REJECTED.store(0, Ordering::Relaxed);
+    idle::reset_for_enable();
+
+    let ret = enable_locked(uops);
+
+    // SAFETY: taken above.
+    unsafe { bindings::scx_helper_enable_mutex_unlock() };
+    if let Err(err) = ret {
+        crate::scx_error!("scx_ops_enable() failed ({})", err);
+        exit::flush_disable();
+        return 0;
+    }
+    pr_info!(
+        "BPF scheduler \"{}\" enabled{}\n",
+        ops::name(),
+        if switching_all() { "" } else { " (partial)" }
+    );
+    // SAFETY: called in process context without locks.
+    if unsafe { bindings::scx_abi_sysfs_add_root() } != 0 {
+        pr_warn!("failed to add /sys/kernel/sched_ext/root\n");
+    }
+    ENABLE_SEQ.fetch_add(1, Ordering::Relaxed);
+    0
+}
+
+fn enable_locked(uops: &bindings::sched_ext_ops) -> core::result::Result<(), i32> {
+    if let Some(ret) = ops::init() {
+        if ret != 0 {
+            let err = sanitize_err("init", ret);
+            crate::scx_error!("ops.init() failed ({})", err);
+            return Err(err);
+        }
+    }
+    let seq = HOTPLUG_SEQ.load(Ordering::Relaxed);
+    if uops.hotplug_seq != 0 && uops.hotplug_seq as isize != seq {
+        exit::raise(
+            exit::UNREG_KERN,
+            (bindings::SCX_ECODE_ACT_RESTART | bindings::SCX_ECODE_RSN_HOTPLUG) as i64,
+            format_args!(
+                "expected hotplug seq {} did not match actual {}",
+                uops.hotplug_seq, seq
+            ),
+        );
+        return Err(EBUSY.to_errno());
+    }
+    // Not implemented yet: refuse rather than load a scheduler whose
+    // callbacks would silently never run.
+    let t = ops::table();
+    if t.cpu_acquire.is_some() || t.cpu_release.is_some() {
+        crate::scx_error!(
+            "ops.cpu_acquire() and ops.cpu_release() are not supported by this core yet"
+        );
+        return Err(-(bindings::EOPNOTSUPP as i32));
+    }
+    if t.cgroup_init.is_some()
+        || t.cgroup_exit.is_some()
+        || t.cgroup_prep_move.is_some()
+        || t.cgroup_move.is_some()
+        || t.cgroup_cancel_move.is_some()
+        || t.cgroup_set_weight.is_some()
+    {
+        crate::scx_error!("the ops.cgroup_*() callbacks are not supported by this core yet");
+        return Err(-(bindings::EOPNOTSUPP as i32));
+    }
+    if ops::has_flag(bindings::SCX_OPS_ENQ_LAST as u64) && ops::table().enqueue.is_none() {
+        crate::scx_error!("SCX_OPS_ENQ_LAST requires ops.enqueue() to be implemented");
+        return Err(EINVAL.to_errno());
+    }
+
+    bypass(true);
+    let r = switch_in();
+    bypass(false);
+    r?;
+
+    // An error raised meanwhile (a callback, a kfunc) started the disable.
+    if ENABLE_STATE
+        .compare_exchange(
+            EnableState::Enabling as i32,
+            EnableState::Enabled as i32,
+            Ordering::AcqRel,
+            Ordering::Acquire,
+        )
+        .is_err()
+        || exit::claimed() != exit::NONE
+    {
+        return Err(EBUSY.to_errno());
+    }
+    if switching_all() {
+        // SAFETY: process context.
+        unsafe { bindings::scx_abi_set_switched_all(true) };
+    }
+    Ok(())
+}
+
+/// Both enable walks, with forks blocked.
+fn switch_in() -> core::result::Result<(), i32> {
+    // SAFETY: sleeping allowed; paired below.
+    unsafe { bindings::scx_helper_fork_write_lock() };
+    INIT_TASK_ENABLED.store(true, Ordering::Relaxed);
+    let r = (|| {
+        let mut it = TaskIter::new().map_err(|e| e.to_errno())?;
+        while let Some(p) = it.next() {
+            if let Err(err) = init_task(&p, false) {
+                crate::scx_error!(
+                    "ops.init_task() failed ({}) for {}[{}] while loading",
+                    err,
+                    p.comm(),
+                    p.pid()
+                );
+                return Err(err);
+            }
+            let g = TaskRqGuard::lock(&p);
+            set_task_state(&p, TaskState::Ready);
+            drop(g);
+        }
+        drop(it);
+        SWITCHING_ALL.store(
+            !ops::has_flag(bindings::SCX_OPS_SWITCH_PARTIAL as u64),
+            Ordering::Relaxed,
+        );
+        // SAFETY: process context.
+        unsafe { bindings::scx_abi_set_enabled(true) };
+        switch_all_tasks(|_, _| {}).map_err(|e| e.to_errno())
+    })();
+    // SAFETY: taken above.
+    unsafe { bindings::scx_helper_fork_write_unlock() };
+    r
+}
+
+/// Unloads the current scheduler. Runs on the RT helper kthread.
+pub(crate) fn disable_workfn() {
+    let kind = exit::take();
+    if kind == exit::NONE || kind == exit::DONE {
+        return;
+    }
+    bypass(true);
+    match set_state(EnableState::Disabling) {
+        EnableState::Disabled => {
+            pr_warn!("ops error detected without ops ({})\n", exit::msg());
+            set_state(EnableState::Disabled);
+            bypass(false);
+            return;
+        }
+        EnableState::Disabling => crate::warn!("disable requested twice"),
+        _ => {}
+    }
+    // SAFETY: sleeping allowed on the helper kthread.
+    unsafe { bindings::scx_helper_enable_mutex_lock() };
+    // SAFETY: process context.
+    unsafe { bindings::scx_abi_set_switched_all(false) };
+    SWITCHING_ALL.store(false, Ordering::Relaxed);
+
+    // SAFETY: paired below.
+    unsafe { bindings::scx_helper_fork_write_lock() };
+    INIT_TASK_ENABLED.store(false, Ordering::Relaxed);
+    // task_should_scx() is false now, so every task goes back to fair.
+    if switch_all_tasks(|_, p| exit_task(p)).is_err() {
+        // Without memory for the cursor we cannot walk the tasks; leaving
+        // them on ext with the BPF scheduler gone would hang them.
+        crate::warn!("cannot allocate the task walk cursor to disable sched_ext");
+    }
+    // SAFETY: taken above.
+    unsafe { bindings::scx_helper_fork_write_unlock() };
+
+    // SAFETY: process context.
+    unsafe { bindings::scx_abi_set_enabled(false) };
+    // No CPU may still be inside a callback of this scheduler.
+    // SAFETY: sleeping allowed.
+    unsafe { bindings::synchronize_rcu() };
+
+    let ei = exit::raw();
+    if kind >= exit::ERROR {
+        pr_err!(
+            "BPF scheduler \"{}\" disabled ({})\n",
+            ops::name(),
+            exit::reason(kind)
+        );
+        pr_err!("{}: {}\n", ops::name(), exit::msg());
+    } else {
+        pr_info!(
+            "BPF scheduler \"{}\" disabled ({})\n",
+            ops::name(),
+            exit::reason(kind)
+        );
+    }
+    let _ = ei;
+    ops::exit(exit::info());
+
+    // SAFETY: process context.
+    unsafe { bindings::scx_abi_sysfs_remove_root() };
+    dsq::destroy_all();
+    idle::disable();
+    // SAFETY: the mutex is held, and with the static key off and an RCU
+    // grace period passed, no callback can run or start.
+    unsafe { ops::clear() };
+    set_state(EnableState::Disabled);
+    // SAFETY: taken above.
+    unsafe { bindings::scx_helper_enable_mutex_unlock() };
+    bypass(false);
+}
+
+/// `bpf_scx_unreg()`: user space closed the link.
+pub(crate) fn disable_from_user() {
+    exit::request(exit::UNREG);
+    exit::flush_disable();
+}
+
+/// `scx_fork()`: `ops.init_task()` for a new task.
+pub(crate) fn fork(p: &Task) -> i32 {
+    if !INIT_TASK_ENABLED.load(Ordering::Relaxed) {
+        return 0;
+    }
+    match init_task(p, true) {
+        Ok(()) => 0,
+        Err(e) => e,
+    }
+}
+
+/// `scx_post_fork()`: the new task is visible; publish it.
+pub(crate) fn post_fork(p: &Task) {
+    if INIT_TASK_ENABLED.load(Ordering::Relaxed) {
+        let g = TaskRqGuard::lock(p);
+        set_task_state(p, TaskState::Ready);
+        if p.on_ext_class() {
+            enable_task(p);
+        }
+        drop(g);
+    }
+    // SAFETY: the node is free (a new task), and we hold the list lock.
+    unsafe {
+        bindings::scx_helper_tasks_lock();
+        bindings::scx_helper_list_add_tail(p.tasks_node(), bindings::scx_helper_tasks_list());
+        bindings::scx_helper_tasks_unlock();
+    }
+}
+
+/// `scx_cancel_fork()`: the fork failed after `scx_fork()`.
+pub(crate) fn cancel_fork(p: &Task) {
+    if crate::scx_enabled() && task_state(p) == TaskState::Init {
+        let g = TaskRqGuard::lock(p);
+        exit_task(p);
+        drop(g);
+    }
+}
+
+/// `sched_ext_free()`: the task's last reference is gone.
+pub(crate) fn free(p: &Task) {
+    let mut flags = 0;
+    // SAFETY: the list lock protects the node; the task is not yet freed.
+    unsafe {
+        bindings::scx_helper_tasks_lock_irqsave(&mut flags);
+        bindings::scx_helper_list_del_init(p.tasks_node());
+        bindings::scx_helper_tasks_unlock_irqrestore(flags);
+    }
+    if task_state(p) != TaskState::None {
+        let g = TaskRqGuard::lock(p);
+        exit_task(p);
+        drop(g);
+    }
+}
+
+/// `switching_to_scx()`.
+pub(crate) fn switching_to(p: &Task) {
+    enable_task(p);
+    if !Rq::of_cpu(p.cpu()).bypassing() {
+        ops::set_cpumask(p, p.cpus_ptr());
+    }
+}
+
+/// `switched_from_scx()`.
+pub(crate) fn switched_from(p: &Task) {
+    disable_task(p);
+}
+
+/// `scx_rq_activate()` / `scx_rq_deactivate()`: a CPU comes or goes.
+pub(crate) fn hotplug(cpu: i32, online: bool) {
+    HOTPLUG_SEQ.fetch_add(1, Ordering::Relaxed);
+    if !crate::scx_enabled() {
+        return;
+    }
+    let called = if online {
+        ops::cpu_online(cpu)
+    } else {
+        ops::cpu_offline(cpu)
+    };
+    if called.is_none() {
+        exit::raise(
+            exit::UNREG_KERN,
+            (bindings::SCX_ECODE_ACT_RESTART | bindings::SCX_ECODE_RSN_HOTPLUG) as i64,
+            format_args!(
+                "cpu {} going {}, exiting scheduler",
+                cpu,
+                if online { "online" } else { "offline" }
+            ),
+        );
+    }
+}
+
+/// `scx_check_setscheduler()`.
+pub(crate) fn check_setscheduler(p: &Task, policy: u32) -> i32 {
+    if crate::scx_enabled() && p.disallow() && p.policy() != policy && policy == bindings::SCHED_EXT
+    {
+        EACCES.to_errno()
+    } else {
+        0
+    }
+}

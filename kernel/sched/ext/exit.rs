@@ -1,0 +1,290 @@
+// SPDX-License-Identifier: GPL-2.0
+
+//! Ending a BPF scheduler: exit kinds, the exit info, and the disable trigger.
+//!
+//! Anything can end a scheduler: user space closing the link, the BPF program
+//! calling `scx_bpf_exit()` or `scx_bpf_error()`, or the core finding a bad
+//! verdict. The first one wins: [`claim`] moves the exit kind from NONE to
+//! the new kind once, and the winner fills in `scx_exit_info` for
+//! `ops.exit()`. Errors are raised from any context, including with rq
+//! locks held, so the disable itself is deferred: an irq_work (safe to queue
+//! anywhere) queues the disable work on an RT kthread, which the failing BPF
+//! scheduler therefore cannot starve.
+
+use crate::bindings;
+use core::cell::UnsafeCell;
+use core::fmt::{self, Write};
+use core::sync::atomic::{AtomicI32, Ordering};
+use kernel::types::Opaque;
+
+/// `SCX_EXIT_*`.
+pub(crate) type ExitKind = i32;
+
+pub(crate) const NONE: ExitKind = bindings::SCX_EXIT_NONE as i32;
+pub(crate) const DONE: ExitKind = bindings::SCX_EXIT_DONE as i32;
+pub(crate) const UNREG: ExitKind = bindings::SCX_EXIT_UNREG as i32;
+pub(crate) const UNREG_BPF: ExitKind = bindings::SCX_EXIT_UNREG_BPF as i32;
+pub(crate) const UNREG_KERN: ExitKind = bindings::SCX_EXIT_UNREG_KERN as i32;
+pub(crate) const ERROR: ExitKind = bindings::SCX_EXIT_ERROR as i32;
+pub(crate) const ERROR_BPF: ExitKind = bindings::SCX_EXIT_ERROR_BPF as i32;
+
+/// What `scx_exit_info.reason` says for `kind`.
+pub(crate) fn reason(kind: ExitKind) -> &'static kernel::str::CStr {
+    use kernel::c_str;
+    match kind as u32 {
+        bindings::SCX_EXIT_UNREG => c_str!("unregistered from user space"),
+        bindings::SCX_EXIT_UNREG_BPF => c_str!("unregistered from BPF"),
+        bindings::SCX_EXIT_UNREG_KERN => c_str!("unregistered from the main kernel"),
+        bindings::SCX_EXIT_SYSRQ => c_str!("disabled by sysrq-S"),
+        bindings::SCX_EXIT_ERROR => c_str!("runtime error"),
+        bindings::SCX_EXIT_ERROR_BPF => c_str!("scx_bpf_error"),
+        bindings::SCX_EXIT_ERROR_STALL => c_str!("runnable task stall"),
+        _ => c_str!("<UNKNOWN>"),
+    }
+}
+
+/// The exit kind claimed for the current scheduler, or NONE.
+static EXIT_KIND: AtomicI32 = AtomicI32::new(NONE);
+
+/// Resets the claim for a scheduler being enabled.
+pub(crate) fn reset() {
+    EXIT_KIND.store(NONE, Ordering::Relaxed);
+    // SAFETY: no scheduler is loaded, so nothing reads the info.
+    unsafe {
+        let ei = &mut *INFO.ei.get();
+        ei.kind = NONE as _;
+        ei.exit_code = 0;
+        ei.reason = core::ptr::null();
+        ei.bt_len = 0;
+        (*INFO.msg.get())[0] = 0;
+    }
+}
+
+/// Claims the exit of the current scheduler for `kind`.
+///
+/// Returns false if another exit was claimed first.
+pub(crate) fn claim(kind: ExitKind) -> bool {
+    EXIT_KIND
+        .compare_exchange(NONE, kind, Ordering::AcqRel, Ordering::Acquire)
+        .is_ok()
+}
+
+/// Marks the claimed exit as being handled, returning its kind; NONE or DONE
+/// if there is nothing to do.
+pub(crate) fn take() -> ExitKind {
+    EXIT_KIND.swap(DONE, Ordering::AcqRel)
+}
+
+/// The kind claimed so far.
+pub(crate) fn claimed() -> ExitKind {
+    EXIT_KIND.load(Ordering::Acquire)
+}
+
+const MSG_LEN: usize = bindings::SCX_EXIT_MSG_LEN as usize;
+const BT_LEN: usize = bindings::SCX_EXIT_BT_LEN as usize;
+
+/// The exit info handed to `ops.exit()`, and its buffers.
+///
+/// # Invariants
+///
+/// Written only by the winner of [`claim`] (once per scheduler) and by
+/// [`reset`] while no scheduler is loaded; read by the disable work, which
+/// runs after the winner queued it.
+struct ExitInfo {
+    ei: UnsafeCell<bindings::scx_exit_info>,
+    msg: UnsafeCell<[u8; MSG_LEN]>,
+    bt: UnsafeCell<[usize; BT_LEN]>,
+}
+
+// SAFETY: see the invariants.
+unsafe impl Sync for ExitInfo {}
+
+static INFO: ExitInfo = ExitInfo {
+    // SAFETY: all-zero is a valid `scx_exit_info`.
+    ei: UnsafeCell::new(unsafe { core::mem::MaybeUninit::zeroed().assume_init() }),
+    msg: UnsafeCell::new([0; MSG_LEN]),
+    bt: UnsafeCell::new([0; BT_LEN]),
+};
+
+/// No dump is taken yet; `ops.exit()` sees an empty one.
+static EMPTY_DUMP: [u8; 1] = [0];
+
+/// The exit info, with its pointers set up, for `ops.exit()`.
+pub(crate) fn info() -> *mut bindings::scx_exit_info {
+    let ei = INFO.ei.get();
+    // SAFETY: only the disable work calls this, after the claim's writes.
+    unsafe {
+        (*ei).msg = INFO.msg.get() as *mut _;
+        (*ei).bt = INFO.bt.get() as *mut _;
+        (*ei).dump = EMPTY_DUMP.as_ptr() as *mut _;
+    }
+    ei
+}
+
+/// The message of the current exit.
+pub(crate) fn msg() -> &'static kernel::str::CStr {
+    // SAFETY: the buffer is always NUL-terminated by `FmtBuf`.
+    unsafe { kernel::str::CStr::from_char_ptr(INFO.msg.get() as *const _) }
+}
+
+/// The raw exit info, for reading after `take()`.
+pub(crate) fn raw() -> &'static bindings::scx_exit_info {
+    // SAFETY: see `ExitInfo`.
+    unsafe { &*INFO.ei.get() }
+}
+
+/// A `fmt::Write` into a fixed buffer that truncates and stays
+/// NUL-terminated.
+pub(crate) struct FmtBuf<'a> {
+    buf: &'a mut [u8],
+    len: usize,
+}
+
+impl<'a> FmtBuf<'a> {
+    /// Writes into `buf`, which must not be empty.
+    pub(crate) fn new(buf: &'a mut [u8]) -> Self {
+        buf[0] = 0;
+        FmtBuf { buf, len: 0 }
+    }
+
+    /// Lets `f` write a NUL-terminated string into the buffer directly;
+    /// `f` returns the length it wrote.
+    pub(crate) fn fill_with(&mut self, f: impl FnOnce(&mut [u8]) -> i32) {
+        let n = f(&mut self.buf[self.len..]);
+        let room = self.buf.len() - 1 - self.len;
+        self.len += (n.max(0) as usize).min(room);
+        self.buf[self.len] = 0;
+    }
+
+    /// The text written so far, NUL included.
+    pub(crate) fn as_bytes_with_nul(&self) -> &[u8] {
+        &self.buf[..=self.len]
+    }
+}
+
+impl Write for FmtBuf<'_> {
+    fn write_str(&mut self, s: &str) -> fmt::Result {
+        let room = self.buf.len() - 1 - self.len;
+        let n = s.len().min(room);
+        self.buf[self.len..self.len + n].copy_from_slice(&s.as_bytes()[..n]);
+        self.len += n;
+        self.buf[self.len] = 0;
+        Ok(())
+    }
+}
+
+/// Ends the current scheduler with `kind`, `code` and a message.
+///
+/// Callable from any context. Does nothing if an exit was already claimed:
+/// the first reason is the one user space sees.
+pub(crate) fn raise(kind: ExitKind, code: i64, args: fmt::Arguments<'_>) {
+    raise_with(kind, code, |w| {
+        let _ = w.write_fmt(args);
+    })
+}
+
+/// Like [`raise`], with the message written by `f`.
+pub(crate) fn raise_with(kind: ExitKind, code: i64, f: impl FnOnce(&mut FmtBuf<'_>)) {
+    if !claim(kind) {
+        return;
+    }
+    // SAFETY: we won the claim, so we are the only writer; see `ExitInfo`.
+    unsafe {
+        let ei = &mut *INFO.ei.get();
+        ei.exit_code = code;
+        ei.bt_len = if kind >= ERROR {
+            bindings::stack_trace_save((*INFO.bt.get()).as_mut_ptr() as *mut _, BT_LEN as u32, 1)
+        } else {
+            0
+        };
+        f(&mut FmtBuf::new(&mut *INFO.msg.get()));
+        ei.kind = kind as _;
+        ei.reason = reason(kind).as_char_ptr();
+    }
+    queue_disable();
+}
+
+/// Asks for the scheduler to be disabled with `kind` and no message.
+pub(crate) fn request(kind: ExitKind) {
+    raise_with(kind, 0, |_| {});
+}
+
+/// Storage of the deferred-work objects.
+struct Deferred {
+    irq_work: Opaque<bindings::irq_work>,
+    disable_work: Opaque<bindings::kthread_work>,
+    worker: UnsafeCell<*mut bindings::kthread_worker>,
+}
+
+// SAFETY: the C objects do their own synchronisation; `worker` is written
+// once at boot before any use.
+unsafe impl Sync for Deferred {}
+
+static DEFERRED: Deferred = Deferred {
+    irq_work: Opaque::uninit(),
+    disable_work: Opaque::uninit(),
+    worker: UnsafeCell::new(core::ptr::null_mut()),
+};
+
+unsafe extern "C" fn irq_workfn(_work: *mut bindings::irq_work) {
+    // SAFETY: the worker was created at boot; queueing is safe from hardirq.
+    unsafe { bindings::kthread_queue_work(*DEFERRED.worker.get(), DEFERRED.disable_work.get()) };
+}
+
+unsafe extern "C" fn disable_workfn(_work: *mut bindings::kthread_work) {
+    crate::enable::disable_workfn();
+}
+
+/// Sets up the deferred disable. Called once at boot.
+pub(crate) fn init() -> kernel::error::Result {
+    // SAFETY: the name is a valid C string.
+    let worker = unsafe {
+        bindings::scx_helper_create_rt_worker(kernel::c_str!("sched_ext_ops_helper").as_char_ptr())
+    };
+    if (worker as isize) < 0 && (worker as isize) >= -4095 {
+        return Err(kernel::error::Error::from_errno(worker as isize as i32));
+    }
+    // SAFETY: boot is single-threaded here; nothing uses these yet.
+    unsafe {
+        *DEFERRED.worker.get() = worker;
+        bindings::scx_helper_init_irq_work(DEFERRED.irq_work.get(), Some(irq_workfn));
+        bindings::scx_helper_init_kthread_work(DEFERRED.disable_work.get(), Some(disable_workfn));
+    }
+    Ok(())
+}
+
+/// Queues the disable from any context.
+pub(crate) fn queue_disable() {
+    // SAFETY: initialised at boot; irq_work_queue() is safe anywhere.
+    unsafe { bindings::irq_work_queue(DEFERRED.irq_work.get()) };
+}
+
+/// Waits for a queued disable to finish. May sleep.
+pub(crate) fn flush_disable() {
+    // SAFETY: initialised at boot. The irq_work may not have run yet, so
+    // let it queue the kthread work first.
+    unsafe {
+        bindings::irq_work_sync(DEFERRED.irq_work.get());
+        bindings::kthread_flush_work(DEFERRED.disable_work.get());
+    }
+}
+
+/// Raises a scheduler error: `scx_error!("fmt", args...)`.
+#[macro_export]
+macro_rules! scx_error {
+    ($($arg:tt)*) => {
+        $crate::exit::raise($crate::exit::ERROR, 0, format_args!($($arg)*))
+    };
+}
+
+/// A kernel warning with a formatted message, for core bugs.
+#[macro_export]
+macro_rules! warn {
+    ($($arg:tt)*) => {{
+        let mut buf = [0u8; 160];
+        let mut w = $crate::exit::FmtBuf::new(&mut buf);
+        let _ = core::fmt::Write::write_fmt(&mut w, format_args!($($arg)*));
+        // SAFETY: `FmtBuf` keeps the buffer NUL-terminated.
+        unsafe { $crate::bindings::scx_helper_warn(w.as_bytes_with_nul().as_ptr() as *const _) };
+    }};
+}

@@ -1,0 +1,304 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Out-of-line wrappers for the static inline functions and macros the Rust
+ * sched_ext core calls, and the C objects it needs statically initialised.
+ *
+ * Each wrapper does exactly what its C counterpart does and nothing else;
+ * the Rust modules above them give them safe interfaces.
+ */
+#include "bindings_helper.h"
+
+/*
+ * Objects whose C initialisers have no Rust equivalent yet: a percpu rwsem
+ * needs static per-CPU storage, and the mutex, spinlocks and list need a
+ * lockdep class and self-pointers at build time.
+ *
+ * scx_fork_rwsem: held for read across fork, for write while the core walks
+ *   every task to enable or disable a scheduler, so no task is missed.
+ * scx_enable_mutex: serialises enabling and disabling.
+ * scx_tasks_lock/scx_tasks: every task that has gone through fork, in fork
+ *   order; walked by the enable and disable paths.
+ * scx_dsq_table_lock: protects the table of user-created DSQs.
+ */
+DEFINE_STATIC_PERCPU_RWSEM(scx_fork_rwsem);
+static DEFINE_MUTEX(scx_enable_mutex);
+static DEFINE_SPINLOCK(scx_tasks_lock);
+static LIST_HEAD(scx_tasks);
+static DEFINE_RAW_SPINLOCK(scx_dsq_table_lock);
+
+bool scx_helper_scx_enabled(void) { return scx_enabled(); }
+struct rq *scx_helper_cpu_rq(int cpu) { return cpu_rq(cpu); }
+struct rq *scx_helper_task_rq(const struct task_struct *p) { return task_rq(p); }
+int scx_helper_task_cpu(const struct task_struct *p) { return task_cpu(p); }
+struct task_struct *scx_helper_current(void) { return current; }
+struct task_struct *scx_helper_rq_curr(struct rq *rq) { return rq->curr; }
+int scx_helper_smp_processor_id(void) { return smp_processor_id(); }
+void scx_helper_rq_lock(struct rq *rq) { raw_spin_rq_lock(rq); }
+void scx_helper_rq_unlock(struct rq *rq) { raw_spin_rq_unlock(rq); }
+
+void scx_helper_rq_lock_irqsave(struct rq *rq, unsigned long *flags)
+{
+	raw_spin_rq_lock_irqsave(rq, *flags);
+}
+
+void scx_helper_rq_unlock_irqrestore(struct rq *rq, unsigned long flags)
+{
+	raw_spin_rq_unlock_irqrestore(rq, flags);
+}
+
+void scx_helper_assert_rq_held(struct rq *rq) { lockdep_assert_rq_held(rq); }
+void scx_helper_rq_unpin(struct rq *rq, struct rq_flags *rf) { rq_unpin_lock(rq, rf); }
+void scx_helper_rq_repin(struct rq *rq, struct rq_flags *rf) { rq_repin_lock(rq, rf); }
+
+void scx_helper_task_rq_unlock(struct rq *rq, struct task_struct *p,
+			       struct rq_flags *rf)
+{
+	task_rq_unlock(rq, p, rf);
+}
+
+u64 scx_helper_rq_clock_task(struct rq *rq) { return rq_clock_task(rq); }
+void scx_helper_add_nr_running(struct rq *rq, unsigned int n) { add_nr_running(rq, n); }
+void scx_helper_sub_nr_running(struct rq *rq, unsigned int n) { sub_nr_running(rq, n); }
+bool scx_helper_task_on_rq_queued(struct task_struct *p) { return task_on_rq_queued(p); }
+
+bool scx_helper_task_on_rq_migrating(struct task_struct *p)
+{
+	return task_on_rq_migrating(p);
+}
+
+/* Fails for a task whose last reference is being dropped. */
+bool scx_helper_tryget_task(struct task_struct *p)
+{
+	return tryget_task_struct(p);
+}
+
+void scx_helper_preempt_disable(void) { preempt_disable(); }
+void scx_helper_preempt_enable(void) { preempt_enable(); }
+
+bool scx_helper_task_current(struct rq *rq, struct task_struct *p)
+{
+	return task_current(rq, p);
+}
+
+bool scx_helper_is_idle_task(const struct task_struct *p) { return is_idle_task(p); }
+
+bool scx_helper_is_migration_disabled(struct task_struct *p)
+{
+	return is_migration_disabled(p);
+}
+
+bool scx_helper_class_above(const struct sched_class *a,
+			    const struct sched_class *b)
+{
+	return sched_class_above(a, b);
+}
+
+void scx_helper_get_task(struct task_struct *p) { get_task_struct(p); }
+void scx_helper_put_task(struct task_struct *p) { put_task_struct(p); }
+void scx_helper_set_tsk_need_resched(struct task_struct *p) { set_tsk_need_resched(p); }
+
+/* The weight of @p's nice level or SCHED_IDLE, on the load scale. */
+unsigned long scx_helper_task_weight(struct task_struct *p)
+{
+	if (task_has_idle_policy(p))
+		return WEIGHT_IDLEPRIO;
+	return sched_prio_to_weight[p->static_prio - MAX_RT_PRIO];
+}
+
+unsigned long scx_helper_load_weight_to_cgroup(unsigned long weight)
+{
+	return sched_weight_to_cgroup(weight);
+}
+
+unsigned long scx_helper_jiffies(void) { return jiffies; }
+unsigned long scx_helper_msecs_to_jiffies(unsigned int ms) { return msecs_to_jiffies(ms); }
+void scx_helper_cond_resched(void) { cond_resched(); }
+
+long scx_helper_atomic_long_read(const atomic_long_t *v) { return atomic_long_read(v); }
+
+long scx_helper_atomic_long_read_acquire(const atomic_long_t *v)
+{
+	return atomic_long_read_acquire(v);
+}
+
+void scx_helper_atomic_long_set(atomic_long_t *v, long i) { atomic_long_set(v, i); }
+
+void scx_helper_atomic_long_set_release(atomic_long_t *v, long i)
+{
+	atomic_long_set_release(v, i);
+}
+
+bool scx_helper_atomic_long_try_cmpxchg(atomic_long_t *v, long *old, long new)
+{
+	return atomic_long_try_cmpxchg(v, old, new);
+}
+
+void scx_helper_cpu_relax(void) { cpu_relax(); }
+void scx_helper_local_irq_save(unsigned long *flags) { local_irq_save(*flags); }
+void scx_helper_local_irq_restore(unsigned long flags) { local_irq_restore(flags); }
+
+void scx_helper_raw_spin_lock_init(raw_spinlock_t *lock) { raw_spin_lock_init(lock); }
+void scx_helper_raw_spin_lock(raw_spinlock_t *lock) { raw_spin_lock(lock); }
+void scx_helper_raw_spin_unlock(raw_spinlock_t *lock) { raw_spin_unlock(lock); }
+void scx_helper_enable_mutex_lock(void) { mutex_lock(&scx_enable_mutex); }
+void scx_helper_enable_mutex_unlock(void) { mutex_unlock(&scx_enable_mutex); }
+void scx_helper_fork_read_lock(void) { percpu_down_read(&scx_fork_rwsem); }
+void scx_helper_fork_read_unlock(void) { percpu_up_read(&scx_fork_rwsem); }
+void scx_helper_fork_write_lock(void) { percpu_down_write(&scx_fork_rwsem); }
+void scx_helper_fork_write_unlock(void) { percpu_up_write(&scx_fork_rwsem); }
+void scx_helper_tasks_lock(void) { spin_lock_irq(&scx_tasks_lock); }
+void scx_helper_tasks_unlock(void) { spin_unlock_irq(&scx_tasks_lock); }
+
+void scx_helper_tasks_lock_irqsave(unsigned long *flags)
+{
+	spin_lock_irqsave(&scx_tasks_lock, *flags);
+}
+
+void scx_helper_tasks_unlock_irqrestore(unsigned long flags)
+{
+	spin_unlock_irqrestore(&scx_tasks_lock, flags);
+}
+
+struct list_head *scx_helper_tasks_list(void) { return &scx_tasks; }
+
+void scx_helper_dsq_table_lock(unsigned long *flags)
+{
+	raw_spin_lock_irqsave(&scx_dsq_table_lock, *flags);
+}
+
+void scx_helper_dsq_table_unlock(unsigned long flags)
+{
+	raw_spin_unlock_irqrestore(&scx_dsq_table_lock, flags);
+}
+
+void scx_helper_init_list_head(struct list_head *list) { INIT_LIST_HEAD(list); }
+void scx_helper_list_add(struct list_head *new, struct list_head *head) { list_add(new, head); }
+
+void scx_helper_list_add_tail(struct list_head *new, struct list_head *head)
+{
+	list_add_tail(new, head);
+}
+
+void scx_helper_list_del_init(struct list_head *entry) { list_del_init(entry); }
+bool scx_helper_list_empty(const struct list_head *head) { return list_empty(head); }
+
+void scx_helper_rb_link_node(struct rb_node *node, struct rb_node *parent,
+			     struct rb_node **link)
+{
+	rb_link_node(node, parent, link);
+}
+
+void scx_helper_rb_clear_node(struct rb_node *node) { RB_CLEAR_NODE(node); }
+bool scx_helper_rb_empty_node(const struct rb_node *node) { return RB_EMPTY_NODE(node); }
+
+bool scx_helper_cpumask_test_cpu(int cpu, const struct cpumask *mask)
+{
+	return cpumask_test_cpu(cpu, mask);
+}
+
+void scx_helper_cpumask_set_cpu(int cpu, struct cpumask *mask) { cpumask_set_cpu(cpu, mask); }
+void scx_helper_cpumask_clear_cpu(int cpu, struct cpumask *mask) { cpumask_clear_cpu(cpu, mask); }
+
+bool scx_helper_cpumask_test_and_clear_cpu(int cpu, struct cpumask *mask)
+{
+	return cpumask_test_and_clear_cpu(cpu, mask);
+}
+
+void scx_helper_cpumask_copy(struct cpumask *dst, const struct cpumask *src)
+{
+	cpumask_copy(dst, src);
+}
+
+bool scx_helper_cpumask_empty(const struct cpumask *mask) { return cpumask_empty(mask); }
+
+/* Returns nr_cpu_ids when the masks do not intersect. */
+int scx_helper_cpumask_any_and_distribute(const struct cpumask *a,
+					  const struct cpumask *b)
+{
+	return cpumask_any_and_distribute(a, b);
+}
+
+const struct cpumask *scx_helper_cpu_online_mask(void) { return cpu_online_mask; }
+const struct cpumask *scx_helper_cpu_possible_mask(void) { return cpu_possible_mask; }
+
+const struct cpumask *scx_helper_task_cpus_ptr(const struct task_struct *p)
+{
+	return p->cpus_ptr;
+}
+
+bool scx_helper_cpu_online(int cpu) { return cpu_online(cpu); }
+bool scx_helper_cpu_active(int cpu) { return cpu_active(cpu); }
+unsigned int scx_helper_nr_cpu_ids(void) { return nr_cpu_ids; }
+
+/* The next possible CPU after @cpu, or nr_cpu_ids; -1 starts the walk. */
+int scx_helper_next_possible_cpu(int cpu)
+{
+	return cpumask_next(cpu, cpu_possible_mask);
+}
+
+void scx_helper_init_irq_work(struct irq_work *work,
+			      void (*fn)(struct irq_work *))
+{
+	init_irq_work(work, fn);
+}
+
+/*
+ * A kthread worker at SCHED_FIFO, so that the work it runs (disabling a
+ * broken BPF scheduler) is never scheduled by that scheduler.
+ */
+struct kthread_worker *scx_helper_create_rt_worker(const char *name)
+{
+	struct kthread_worker *worker = kthread_create_worker(0, "%s", name);
+
+	if (!IS_ERR(worker))
+		sched_set_fifo(worker->task);
+	return worker;
+}
+
+void scx_helper_init_kthread_work(struct kthread_work *work,
+				  void (*fn)(struct kthread_work *))
+{
+	kthread_init_work(work, fn);
+}
+
+/*
+ * The C offsets and sizes of what the crate accesses directly, in the order
+ * of LAYOUT in layout.rs; ~0UL past the end.
+ */
+unsigned long scx_helper_layout(unsigned int i)
+{
+	static const unsigned long layout[] = {
+		sizeof(struct task_struct),
+		offsetof(struct task_struct, scx),
+		offsetof(struct task_struct, pid),
+		offsetof(struct task_struct, comm),
+		offsetof(struct task_struct, policy),
+		offsetof(struct task_struct, prio),
+		offsetof(struct task_struct, flags),
+		offsetof(struct task_struct, sched_class),
+		offsetof(struct task_struct, se.exec_start),
+		offsetof(struct task_struct, se.sched_delayed),
+		sizeof(struct sched_ext_entity),
+		offsetof(struct sched_ext_entity, ops_state),
+		offsetof(struct sched_ext_entity, slice),
+		offsetof(struct sched_ext_entity, dsq_vtime),
+		offsetof(struct sched_ext_entity, tasks_node),
+		sizeof(struct scx_dispatch_q),
+		offsetof(struct scx_dispatch_q, rcu),
+		offsetof(struct rq, cpu),
+		offsetof(struct rq, scx),
+		offsetof(struct scx_rq, local_dsq),
+		offsetof(struct scx_rq, flags),
+		offsetof(struct scx_rq, runnable_list),
+		sizeof(struct sched_ext_ops),
+		offsetof(struct sched_ext_ops, name),
+		sizeof(struct scx_exit_info),
+	};
+
+	return i < ARRAY_SIZE(layout) ? layout[i] : ~0UL;
+}
+
+void scx_helper_warn(const char *msg)
+{
+	WARN(1, "sched_ext: %s\n", msg);
+}

@@ -1,0 +1,444 @@
+// SPDX-License-Identifier: GPL-2.0
+
+//! The kfuncs: what BPF schedulers call, through the one-line C entry points
+//! in ext_abi.c.
+//!
+//! The verifier has checked the argument types; everything else is checked
+//! here: the calling context ([`kf::allowed`]), CPU numbers, DSQ ids and
+//! flags. A bad argument is an error of the BPF scheduler, which ends it
+//! with a message saying what was wrong.
+
+use crate::bindings;
+use crate::class::{self, ops_cpu_valid, ENQ_INTERNAL_MASK};
+use crate::dsq;
+use crate::exit;
+use crate::idle;
+use crate::kf::{self, KfMask};
+use crate::pcpu::{self, Ddsp, DspEnt};
+use crate::rq::{Rq, RqLocked};
+use crate::task::Task;
+use kernel::prelude::*;
+
+/// Checks the common arguments of the dispatch kfuncs.
+fn dispatch_preamble(p: *mut bindings::task_struct, enq_flags: u64) -> Option<&'static Task> {
+    if !kf::allowed(KfMask::ENQUEUE.or(KfMask::DISPATCH)) {
+        return None;
+    }
+    if p.is_null() {
+        crate::scx_error!("called with NULL task");
+        return None;
+    }
+    if enq_flags & ENQ_INTERNAL_MASK != 0 {
+        crate::scx_error!("invalid enq_flags {:#x}", enq_flags);
+        return None;
+    }
+    // SAFETY: the verifier passes a trusted task pointer (KF_RCU), live for
+    // the duration of the BPF program.
+    Some(unsafe { Task::from_raw(p) })
+}
+
+/// Records a dispatch: directly, from `ops.select_cpu()`/`ops.enqueue()`, or
+/// into the buffer of `ops.dispatch()`.
+fn dispatch_commit(p: &Task, dsq_id: u64, enq_flags: u64) {
+    let pc = pcpu::this();
+    if pc.ddsp.get() != Ddsp::Idle {
+        class::mark_direct_dispatch(p, dsq_id, enq_flags);
+        return;
+    }
+    // SAFETY: this CPU's buffer, preemption disabled (a BPF callback under
+    // an rq lock); no other reference to it is live during the kfunc.
+    let buf = unsafe { pc.dsp_buf() };
+    if buf.len() >= pcpu::max_batch() {
+        crate::scx_error!("dispatch buffer overflow");
+        return;
+    }
+    let ent = DspEnt {
+        task: p.as_ptr(),
+        qseq: p.ops_state().read().qseq(),
+        dsq_id,
+        enq_flags,
+    };
+    // Cannot fail: the capacity was reserved for max_batch() entries.
+    let _ = buf.push(ent, GFP_ATOMIC);
+}
+
+fn set_slice(p: &Task, slice: u64) {
+    if slice != 0 {
+        p.set_slice(slice);
+    } else if p.slice() == 0 {
+        // Keep the task's slice, but it must not be zero.
+        p.set_slice(1);
+    }
+}
+
+#[no_mangle]
+unsafe extern "C" fn scx_rs_bpf_dispatch(
+    p: *mut bindings::task_struct,
+    dsq_id: u64,
+    slice: u64,
+    enq_flags: u64,
+) {
+    if let Some(p) = dispatch_preamble(p, enq_flags) {
+        set_slice(p, slice);
+        dispatch_commit(p, dsq_id, enq_flags);
+    }
+}
+
+#[no_mangle]
+unsafe extern "C" fn scx_rs_bpf_dispatch_vtime(
+    p: *mut bindings::task_struct,
+    dsq_id: u64,
+    slice: u64,
+    vtime: u64,
+    enq_flags: u64,
+) {
+    if let Some(p) = dispatch_preamble(p, enq_flags) {
+        set_slice(p, slice);
+        p.set_dsq_vtime(vtime);
+        dispatch_commit(p, dsq_id, enq_flags | bindings::SCX_ENQ_DSQ_PRIQ as u64);
+    }
+}
+
+#[no_mangle]
+extern "C" fn scx_rs_bpf_dispatch_nr_slots() -> u32 {
+    if !kf::allowed(KfMask::DISPATCH) {
+        return 0;
+    }
+    // SAFETY: as in `dispatch_commit`.
+    let used = unsafe { pcpu::this().dsp_buf().len() };
+    (pcpu::max_batch() - used) as u32
+}
+
+#[no_mangle]
+extern "C" fn scx_rs_bpf_dispatch_cancel() {
+    if !kf::allowed(KfMask::DISPATCH) {
+        return;
+    }
+    // SAFETY: as in `dispatch_commit`.
+    // SAFETY: as in `dispatch_commit`.
+    let buf = unsafe { pcpu::this().dsp_buf() };
+    match buf.len() {
+        0 => crate::scx_error!("dispatch buffer underflow"),
+        // SAFETY: shrinking; the entries are `Copy`.
+        n => unsafe { buf.set_len(n - 1) },
+    }
+}
+
+#[no_mangle]
+extern "C" fn scx_rs_bpf_consume(dsq_id: u64) -> bool {
+    if !kf::allowed(KfMask::DISPATCH) {
+        return false;
+    }
+    let pc = pcpu::this();
+    let rq = pc.dsp_rq.get();
+    if rq.is_null() {
+        return false;
+    }
+    // SAFETY: ops.dispatch() runs with this rq locked; kf_mask DISPATCH
+    // means we are inside it.
+    let rq = unsafe { RqLocked::assume(rq) };
+    // What was dispatched before must reach its DSQs first, to keep the
+    // order the scheduler asked for.
+    class::flush_dispatch_buf(&rq);
+    let dsq = if dsq_id == dsq::GLOBAL {
+        dsq::global()
+    } else {
+        match dsq::find_user(dsq_id) {
+            Some(d) => d,
+            None => {
+                crate::scx_error!("invalid DSQ ID {:#018x}", dsq_id);
+                return false;
+            }
+        }
+    };
+    if class::consume(&rq, dsq) {
+        pc.dsp_nr_tasks.set(pc.dsp_nr_tasks.get() + 1);
+        true
+    } else {
+        false
+    }
+}
+
+#[no_mangle]
+extern "C" fn scx_rs_bpf_create_dsq(dsq_id: u64, node: i32) -> i32 {
+    // SAFETY: reading nr_node_ids via the possible-node count has no
+    // preconditions; only NUMA_NO_NODE and node 0 are valid here.
+    if node != -1 && node != 0 {
+        return EINVAL.to_errno();
+    }
+    match dsq::create(dsq_id) {
+        Ok(()) => 0,
+        Err(e) => e.to_errno(),
+    }
+}
+
+#[no_mangle]
+extern "C" fn scx_rs_bpf_destroy_dsq(dsq_id: u64) {
+    if let Err(dsq::DestroyError::Busy(nr)) = dsq::destroy(dsq_id) {
+        crate::scx_error!(
+            "attempting to destroy in-use dsq {:#018x} (nr={})",
+            dsq_id,
+            nr
+        );
+    }
+}
+
+#[no_mangle]
+extern "C" fn scx_rs_bpf_dsq_nr_queued(dsq_id: u64) -> i32 {
+    // SAFETY: paired below; keeps the CPU and user DSQs stable.
+    unsafe { bindings::scx_helper_preempt_disable() };
+    let nr = if dsq_id == dsq::LOCAL {
+        // SAFETY: preemption is disabled.
+        Rq::of_cpu(unsafe { bindings::scx_helper_smp_processor_id() })
+            .local_dsq()
+            .nr() as i32
+    } else if dsq_id & dsq::FLAG_LOCAL_ON == dsq::FLAG_LOCAL_ON {
+        let cpu = (dsq_id & dsq::LOCAL_CPU_MASK) as i32;
+        if ops_cpu_valid(cpu, "") {
+            Rq::of_cpu(cpu).local_dsq().nr() as i32
+        } else {
+            ENOENT.to_errno()
+        }
+    } else {
+        match dsq::find_user(dsq_id) {
+            Some(d) => d.nr() as i32,
+            None => ENOENT.to_errno(),
+        }
+    };
+    // SAFETY: disabled above.
+    unsafe { bindings::scx_helper_preempt_enable() };
+    nr
+}
+
+#[no_mangle]
+extern "C" fn scx_rs_bpf_kick_cpu(cpu: i32, flags: u64) {
+    if !ops_cpu_valid(cpu, "") {
+        return;
+    }
+    let idle = bindings::SCX_KICK_IDLE as u64;
+    let preempt = bindings::SCX_KICK_PREEMPT as u64;
+    let wait = bindings::SCX_KICK_WAIT as u64;
+    if flags & idle != 0 && flags & (preempt | wait) != 0 {
+        crate::scx_error!("PREEMPT/WAIT cannot be used with SCX_KICK_IDLE");
+        return;
+    }
+    // SCX_KICK_WAIT (wait for the target to reschedule) is not implemented
+    // yet; the kick itself still happens.
+    let what = if flags & idle != 0 {
+        pcpu::KICK_IF_IDLE
+    } else if flags & preempt != 0 {
+        pcpu::KICK_PREEMPT
+    } else {
+        pcpu::KICK_RESCHED
+    };
+    // SAFETY: paired below; the kick is recorded on this CPU.
+    unsafe { bindings::scx_helper_preempt_disable() };
+    if !Rq::of_cpu(cpu).bypassing() {
+        pcpu::this().request_kick(cpu, what);
+    }
+    // SAFETY: disabled above.
+    unsafe { bindings::scx_helper_preempt_enable() };
+}
+
+/// Formats a BPF `bstr` message into `out`, like bpf_trace_printk().
+fn bstr_format(
+    out: &mut exit::FmtBuf<'_>,
+    fmt: *const u8,
+    data: *const u64,
+    data_sz: u32,
+) -> core::result::Result<(), i32> {
+    const MAX_ARGS: usize = bindings::MAX_BPRINTF_VARARGS as usize;
+    if data_sz % 8 != 0 || data_sz as usize > MAX_ARGS * 8 || (data_sz != 0 && data.is_null()) {
+        return Err(EINVAL.to_errno());
+    }
+    let mut args = [0u64; MAX_ARGS];
+    if data_sz != 0 {
+        // SAFETY: `args` has room for `data_sz` bytes; the copy tolerates
+        // faults in `data`.
+        let r = unsafe {
+            bindings::copy_from_kernel_nofault(
+                args.as_mut_ptr() as *mut _,
+                data as *const _,
+                data_sz as _,
+            )
+        };
+        if r != 0 {
+            return Err(r as i32);
+        }
+    }
+    // SAFETY: zeroed is the initial value bpf_bprintf_prepare() expects.
+    let mut bd: bindings::bpf_bprintf_data = unsafe { core::mem::zeroed() };
+    bd.get_bin_args = true;
+    // SAFETY: `fmt` is a verified, NUL-terminated BPF string (the kfunc is
+    // KF_TRUSTED_ARGS); `args` holds `data_sz / 8` values.
+    let r = unsafe {
+        bindings::bpf_bprintf_prepare(fmt as *mut _, u32::MAX, args.as_ptr(), data_sz / 8, &mut bd)
+    };
+    if r < 0 {
+        return Err(r);
+    }
+    out.fill_with(|buf| {
+        // SAFETY: `buf` is writable for its length; `bd.bin_args` was
+        // prepared for `fmt` above.
+        unsafe {
+            bindings::bstr_printf(
+                buf.as_mut_ptr() as *mut _,
+                buf.len() as _,
+                fmt as *const _,
+                bd.bin_args,
+            )
+        }
+    });
+    // SAFETY: releases what bpf_bprintf_prepare() took.
+    unsafe { bindings::bpf_bprintf_cleanup(&mut bd) };
+    Ok(())
+}
+
+fn bstr_exit(kind: exit::ExitKind, code: i64, fmt: *const u8, data: *const u64, data_sz: u32) {
+    exit::raise_with(kind, code, |w| {
+        if let Err(e) = bstr_format(w, fmt, data, data_sz) {
+            let _ = core::fmt::Write::write_fmt(
+                w,
+                format_args!("invalid format string or arguments ({})", e),
+            );
+        }
+    });
+}
+
+#[no_mangle]
+extern "C" fn scx_rs_bpf_exit_bstr(exit_code: i64, fmt: *const u8, data: *const u64, data_sz: u32) {
+    bstr_exit(exit::UNREG_BPF, exit_code, fmt, data, data_sz);
+}
+
+#[no_mangle]
+extern "C" fn scx_rs_bpf_error_bstr(fmt: *const u8, data: *const u64, data_sz: u32) {
+    bstr_exit(exit::ERROR_BPF, 0, fmt, data, data_sz);
+}
+
+#[no_mangle]
+extern "C" fn scx_rs_bpf_nr_cpu_ids() -> u32 {
+    // SAFETY: fixed after boot.
+    unsafe { bindings::scx_helper_nr_cpu_ids() }
+}
+
+#[no_mangle]
+extern "C" fn scx_rs_bpf_get_possible_cpumask() -> *const bindings::cpumask {
+    // SAFETY: a kernel global.
+    unsafe { bindings::scx_helper_cpu_possible_mask() }
+}
+
+#[no_mangle]
+extern "C" fn scx_rs_bpf_get_online_cpumask() -> *const bindings::cpumask {
+    // SAFETY: a kernel global.
+    unsafe { bindings::scx_helper_cpu_online_mask() }
+}
+
+/// The masks handed out are global and never freed; releasing is a no-op,
+/// which the verifier still requires BPF to do.
+#[no_mangle]
+extern "C" fn scx_rs_bpf_put_cpumask(_mask: *const bindings::cpumask) {}
+
+/// What BPF gets instead of the idle mask when idle tracking is off.
+struct EmptyMask(core::cell::UnsafeCell<core::mem::MaybeUninit<bindings::cpumask>>);
+// SAFETY: never written.
+unsafe impl Sync for EmptyMask {}
+static EMPTY_MASK: EmptyMask =
+    EmptyMask(core::cell::UnsafeCell::new(core::mem::MaybeUninit::zeroed()));
+
+fn builtin_idle_check() -> bool {
+    if !idle::builtin_enabled() {
+        crate::scx_error!("built-in idle tracking is disabled");
+        return false;
+    }
+    true
+}
+
+#[no_mangle]
+extern "C" fn scx_rs_bpf_get_idle_cpumask() -> *const bindings::cpumask {
+    if !builtin_idle_check() {
+        return EMPTY_MASK.0.get() as *const _;
+    }
+    idle::mask()
+}
+
+#[no_mangle]
+extern "C" fn scx_rs_bpf_test_and_clear_cpu_idle(cpu: i32) -> bool {
+    if !builtin_idle_check() || !ops_cpu_valid(cpu, "") {
+        return false;
+    }
+    idle::test_and_clear(cpu)
+}
+
+#[no_mangle]
+extern "C" fn scx_rs_bpf_pick_idle_cpu(allowed: *const bindings::cpumask, _flags: u64) -> i32 {
+    if !builtin_idle_check() {
+        return EBUSY.to_errno();
+    }
+    idle::pick(allowed).unwrap_or(EBUSY.to_errno())
+}
+
+#[no_mangle]
+extern "C" fn scx_rs_bpf_pick_any_cpu(allowed: *const bindings::cpumask, _flags: u64) -> i32 {
+    if idle::builtin_enabled() {
+        if let Some(cpu) = idle::pick(allowed) {
+            return cpu;
+        }
+    }
+    // SAFETY: both masks are valid.
+    let cpu = unsafe {
+        bindings::scx_helper_cpumask_any_and_distribute(
+            allowed,
+            bindings::scx_helper_cpu_possible_mask(),
+        )
+    };
+    // SAFETY: fixed after boot.
+    if (cpu as u32) < unsafe { bindings::scx_helper_nr_cpu_ids() } {
+        cpu
+    } else {
+        EBUSY.to_errno()
+    }
+}
+
+#[no_mangle]
+unsafe extern "C" fn scx_rs_bpf_task_running(p: *const bindings::task_struct) -> bool {
+    // SAFETY: a trusted task (KF_RCU).
+    let p = unsafe { Task::from_raw(p) };
+    // SAFETY: `curr` of an rq is read racily, as in the C core.
+    core::ptr::eq(
+        unsafe { bindings::scx_helper_rq_curr(Rq::of_cpu(p.cpu()).as_ptr()) },
+        p.as_ptr(),
+    )
+}
+
+#[no_mangle]
+unsafe extern "C" fn scx_rs_bpf_task_cpu(p: *const bindings::task_struct) -> i32 {
+    // SAFETY: a trusted task (KF_RCU).
+    unsafe { Task::from_raw(p) }.cpu()
+}
+
+#[no_mangle]
+extern "C" fn scx_rs_bpf_cpu_rq(cpu: i32) -> *mut bindings::rq {
+    if !ops_cpu_valid(cpu, "") {
+        return core::ptr::null_mut();
+    }
+    Rq::of_cpu(cpu).as_ptr()
+}
+
+#[no_mangle]
+unsafe extern "C" fn scx_rs_bpf_select_cpu_dfl(
+    p: *mut bindings::task_struct,
+    prev_cpu: i32,
+    wake_flags: u64,
+    is_idle: *mut bool,
+) -> i32 {
+    let mut cpu = prev_cpu;
+    let mut found = false;
+    if ops_cpu_valid(prev_cpu, "") && builtin_idle_check() && kf::allowed(KfMask::SELECT_CPU) {
+        // SAFETY: a trusted task (KF_RCU).
+        let t = unsafe { Task::from_raw(p) };
+        (cpu, found) = idle::select_cpu_dfl(t, prev_cpu, wake_flags);
+    }
+    // SAFETY: the verifier checked `is_idle` points to a writable bool.
+    unsafe { *is_idle = found };
+    cpu
+}

@@ -1,0 +1,89 @@
+// SPDX-License-Identifier: GPL-2.0
+
+//! sched_ext, the BPF extensible scheduler class, implemented in Rust.
+//!
+//! The BPF ABI is the C one: the types BPF programs see, the kfunc entry
+//! points and the struct_ops glue are in kernel/sched/ext_abi.c, because
+//! vmlinux BTF only describes C. Everything that decides anything is here.
+//!
+//! Layering, bottom up:
+//!
+//! - [`bindings`]: bindgen output for the scheduler's private headers, and
+//!   the `scx_helper_*` wrappers of static inlines from `helpers.c`.
+//! - Abstractions: [`rq`] (rq lock evidence), [`task`] (borrowed and counted
+//!   tasks), [`ops_state`] (the enqueue/dispatch ownership word), [`kf`]
+//!   (kfunc contexts), [`dsq`] (dispatch queues), [`ops`] (calling the BPF
+//!   scheduler), [`exit`] (ending it), [`pcpu`] (per-CPU state).
+//! - Logic: [`class`] (the scheduling class), [`idle`] (idle tracking and
+//!   default CPU selection), [`enable`] (loading, unloading, task
+//!   lifecycle), [`kfuncs`].
+//! - [`abi`]: the `extern "C"` functions the C side calls.
+//!
+//! See Documentation/scheduler/sched-ext.rst for what sched_ext does.
+
+#![allow(clippy::missing_safety_doc)]
+
+use kernel::prelude::*;
+
+const __LOG_PREFIX: &[u8] = b"sched_ext\0";
+
+mod abi;
+mod bindings;
+mod class;
+mod dsq;
+mod enable;
+mod exit;
+mod idle;
+mod kf;
+mod kfuncs;
+mod layout;
+mod ops;
+mod ops_state;
+mod pcpu;
+mod rq;
+mod task;
+
+/// Whether a BPF scheduler is loaded (the `__scx_ops_enabled` static key).
+pub(crate) fn scx_enabled() -> bool {
+    // SAFETY: reading a static key has no preconditions.
+    unsafe { bindings::scx_helper_scx_enabled() }
+}
+
+/// Boot-time setup from `sched_init()`, before any task forks: every CPU's
+/// local DSQ and lists, the global DSQ and the idle mask.
+fn init_early() {
+    // Everything below writes C memory through the bindings.
+    if layout::check().is_err() {
+        panic!("sched_ext: the Rust bindings disagree with C on struct layout");
+    }
+    let mut cpu = -1;
+    loop {
+        // SAFETY: walking the possible mask has no preconditions.
+        cpu = unsafe { bindings::scx_helper_next_possible_cpu(cpu) };
+        // SAFETY: as above.
+        if cpu as u32 >= unsafe { bindings::scx_helper_nr_cpu_ids() } {
+            break;
+        }
+        let rq = rq::Rq::of_cpu(cpu).as_ptr();
+        // SAFETY: single-threaded boot; nothing uses rq->scx yet.
+        unsafe {
+            dsq::Dsq::init(core::ptr::addr_of_mut!((*rq).scx.local_dsq), dsq::LOCAL);
+            bindings::scx_helper_init_list_head(core::ptr::addr_of_mut!((*rq).scx.runnable_list));
+            bindings::scx_helper_init_list_head(core::ptr::addr_of_mut!(
+                (*rq).scx.ddsp_deferred_locals
+            ));
+            if bindings::scx_helper_cpu_online(cpu) {
+                (*rq).scx.flags |= bindings::SCX_RQ_ONLINE as u32;
+            }
+        }
+    }
+    dsq::init();
+    idle::init();
+}
+
+/// Setup from the initcall, once allocation and kthreads work.
+fn init_late() -> Result {
+    pcpu::init()?;
+    exit::init()?;
+    Ok(())
+}

@@ -1,0 +1,276 @@
+// SPDX-License-Identifier: GPL-2.0
+
+//! Tasks as the sched_ext core sees them.
+//!
+//! A `&Task` is a borrowed task: valid for as long as the borrow, which the
+//! core ties to a lock that keeps the task alive (the rq lock of its rq, or
+//! `p->pi_lock` during a wakeup, or the caller's own reference). A
+//! [`TaskRef`] holds a reference count and may outlive any lock, for example
+//! while the enable path drops `scx_tasks_lock` around a sleeping callback.
+//!
+//! The `p->scx` fields follow the locking rules of `struct sched_ext_entity`
+//! in include/linux/sched/ext.h: most of them belong to whoever holds the
+//! task's rq lock; `ddsp_*` also to the waker during `select_task_rq()`
+//! (under `p->pi_lock`, before the task is on any rq); `dsq_*` to the holder
+//! of the lock of the DSQ the task is on; `ops_state` is atomic. Every
+//! accessor below is only called by code that follows those rules: the
+//! scheduler class callbacks, which the core calls with the locks held.
+
+use crate::bindings;
+use crate::ops_state::OpsStateCell;
+use core::ptr::NonNull;
+use kernel::str::CStr;
+use kernel::types::Opaque;
+
+/// A `struct task_struct`.
+///
+/// # Invariants
+///
+/// A `&Task` points to a live task for the lifetime of the reference.
+#[repr(transparent)]
+pub(crate) struct Task(Opaque<bindings::task_struct>);
+
+// SAFETY: tasks are shared between CPUs by design; every field access below
+// follows the C locking rules described in the module documentation.
+unsafe impl Sync for Task {}
+// SAFETY: as above.
+unsafe impl Send for Task {}
+
+macro_rules! scx_field {
+    ($get:ident, $set:ident, $field:ident, $ty:ty) => {
+        #[allow(dead_code)]
+        pub(crate) fn $get(&self) -> $ty {
+            // SAFETY: `self` is a live task; see the module documentation for
+            // who may access the field.
+            unsafe { (*self.scx_ptr()).$field }
+        }
+
+        #[allow(dead_code)]
+        pub(crate) fn $set(&self, v: $ty) {
+            // SAFETY: as in the getter.
+            unsafe { (*self.scx_ptr()).$field = v }
+        }
+    };
+}
+
+impl Task {
+    /// Borrows the task at `ptr`.
+    ///
+    /// # Safety
+    ///
+    /// `ptr` must point to a live task that stays alive for `'a`.
+    pub(crate) unsafe fn from_raw<'a>(ptr: *const bindings::task_struct) -> &'a Task {
+        // SAFETY: `Task` is a transparent wrapper; the caller keeps the task
+        // alive.
+        unsafe { &*(ptr as *const Task) }
+    }
+
+    /// The task running this code.
+    pub(crate) fn current() -> &'static Task {
+        // SAFETY: the current task cannot exit while it runs this code; the
+        // reference is not kept past the caller's frame in practice.
+        unsafe { Task::from_raw(bindings::scx_helper_current()) }
+    }
+
+    /// The C pointer.
+    pub(crate) fn as_ptr(&self) -> *mut bindings::task_struct {
+        self.0.get()
+    }
+
+    fn scx_ptr(&self) -> *mut bindings::sched_ext_entity {
+        // SAFETY: `self` is a live task; this only computes a field address.
+        unsafe { core::ptr::addr_of_mut!((*self.as_ptr()).scx) }
+    }
+
+    /// The task's entity, as the DSQ code links it.
+    pub(crate) fn entity(&self) -> *mut bindings::sched_ext_entity {
+        self.scx_ptr()
+    }
+
+    /// The task that owns the entity `ent`.
+    ///
+    /// # Safety
+    ///
+    /// `ent` must be the `scx` member of a live task that stays alive for `'a`.
+    pub(crate) unsafe fn from_entity<'a>(ent: *mut bindings::sched_ext_entity) -> &'a Task {
+        let off = core::mem::offset_of!(bindings::task_struct, scx);
+        // SAFETY: `ent` is inside a task by the caller's guarantee.
+        unsafe { Task::from_raw((ent as *mut u8).sub(off) as *const bindings::task_struct) }
+    }
+
+    /// The task's pid.
+    pub(crate) fn pid(&self) -> i32 {
+        // SAFETY: `pid` does not change after fork.
+        unsafe { (*self.as_ptr()).pid }
+    }
+
+    /// The task's name, for messages.
+    pub(crate) fn comm(&self) -> &CStr {
+        // SAFETY: `comm` is always NUL-terminated (set_task_comm() keeps it
+        // so); a concurrent rename may only change the bytes before the NUL.
+        unsafe { CStr::from_char_ptr((*self.as_ptr()).comm.as_ptr()) }
+    }
+
+    /// The CPU whose rq the task is on, or last ran on.
+    pub(crate) fn cpu(&self) -> i32 {
+        // SAFETY: `self` is a live task.
+        unsafe { bindings::scx_helper_task_cpu(self.as_ptr()) }
+    }
+
+    /// The scheduling policy (`SCHED_*`).
+    pub(crate) fn policy(&self) -> u32 {
+        // SAFETY: `self` is a live task; the policy changes under the rq
+        // lock, and callers tolerate a stale value where they hold none.
+        unsafe { (*self.as_ptr()).policy as u32 }
+    }
+
+    /// Sets the scheduling policy.
+    pub(crate) fn set_policy(&self, policy: u32) {
+        // SAFETY: the caller holds the task's rq lock (enable path).
+        unsafe { (*self.as_ptr()).policy = policy as _ }
+    }
+
+    /// The `PF_*` flags.
+    pub(crate) fn pf_flags(&self) -> u32 {
+        // SAFETY: `self` is a live task.
+        unsafe { (*self.as_ptr()).flags as u32 }
+    }
+
+    /// The task's scheduling class.
+    pub(crate) fn sched_class(&self) -> *const bindings::sched_class {
+        // SAFETY: `self` is a live task.
+        unsafe { (*self.as_ptr()).sched_class }
+    }
+
+    /// Whether the task is on the ext class.
+    pub(crate) fn on_ext_class(&self) -> bool {
+        self.sched_class() == core::ptr::addr_of!(bindings::ext_sched_class)
+    }
+
+    /// Whether this is a CPU's idle task.
+    pub(crate) fn is_idle(&self) -> bool {
+        // SAFETY: `self` is a live task.
+        unsafe { bindings::scx_helper_is_idle_task(self.as_ptr()) }
+    }
+
+    /// Whether migration is disabled for the task.
+    pub(crate) fn migration_disabled(&self) -> bool {
+        // SAFETY: `self` is a live task.
+        unsafe { bindings::scx_helper_is_migration_disabled(self.as_ptr()) }
+    }
+
+    /// Whether the task may run on `cpu`.
+    pub(crate) fn allowed_on(&self, cpu: i32) -> bool {
+        // SAFETY: `cpus_ptr` of a live task points to a valid mask.
+        unsafe {
+            bindings::scx_helper_cpumask_test_cpu(
+                cpu,
+                bindings::scx_helper_task_cpus_ptr(self.as_ptr()),
+            )
+        }
+    }
+
+    /// The CPUs the task may run on.
+    pub(crate) fn cpus_ptr(&self) -> *const bindings::cpumask {
+        // SAFETY: `self` is a live task.
+        unsafe { bindings::scx_helper_task_cpus_ptr(self.as_ptr()) }
+    }
+
+    /// The task's weight for its nice level, on the cgroup scale (1..10000).
+    pub(crate) fn cgroup_weight(&self) -> u32 {
+        // SAFETY: `self` is a live task.
+        unsafe {
+            bindings::scx_helper_load_weight_to_cgroup(bindings::scx_helper_task_weight(
+                self.as_ptr(),
+            )) as u32
+        }
+    }
+
+    /// The task's `ops_state` word.
+    pub(crate) fn ops_state(&self) -> OpsStateCell {
+        // SAFETY: the word lives as long as the task, and the cell is only
+        // used while `self` is borrowed.
+        unsafe { OpsStateCell::from_raw(core::ptr::addr_of_mut!((*self.scx_ptr()).ops_state)) }
+    }
+
+    scx_field!(scx_flags, set_scx_flags, flags, u32);
+    scx_field!(slice, set_slice, slice, u64);
+    scx_field!(dsq_vtime, set_dsq_vtime, dsq_vtime, u64);
+    scx_field!(weight, set_weight, weight, u32);
+    scx_field!(sticky_cpu, set_sticky_cpu, sticky_cpu, i32);
+    scx_field!(holding_cpu, set_holding_cpu, holding_cpu, i32);
+    scx_field!(kf_mask, set_kf_mask, kf_mask, u32);
+    scx_field!(ops_qseq, set_ops_qseq, ops_qseq, u32);
+    scx_field!(ddsp_dsq_id, set_ddsp_dsq_id, ddsp_dsq_id, u64);
+    scx_field!(ddsp_enq_flags, set_ddsp_enq_flags, ddsp_enq_flags, u64);
+    scx_field!(disallow, set_disallow, disallow, bool);
+    scx_field!(dsq, set_dsq, dsq, *mut bindings::scx_dispatch_q);
+
+    /// Sets `flag` in `p->scx.flags`.
+    pub(crate) fn set_scx_flag(&self, flag: u32) {
+        self.set_scx_flags(self.scx_flags() | flag);
+    }
+
+    /// Clears `flag` in `p->scx.flags`.
+    pub(crate) fn clear_scx_flag(&self, flag: u32) {
+        self.set_scx_flags(self.scx_flags() & !flag);
+    }
+
+    /// Whether the task is queued on the ext class (`SCX_TASK_QUEUED`).
+    pub(crate) fn scx_queued(&self) -> bool {
+        self.scx_flags() & bindings::SCX_TASK_QUEUED as u32 != 0
+    }
+
+    /// Forgets a direct dispatch verdict.
+    pub(crate) fn clear_ddsp(&self) {
+        self.set_ddsp_dsq_id(bindings::SCX_DSQ_INVALID as u64);
+        self.set_ddsp_enq_flags(0);
+    }
+
+    /// The node that links the task into `rq->scx.runnable_list`.
+    pub(crate) fn runnable_node(&self) -> *mut bindings::list_head {
+        // SAFETY: field address computation on a live task.
+        unsafe { core::ptr::addr_of_mut!((*self.scx_ptr()).runnable_node) }
+    }
+
+    /// The node that links the task into `scx_tasks`.
+    pub(crate) fn tasks_node(&self) -> *mut bindings::list_head {
+        // SAFETY: field address computation on a live task.
+        unsafe { core::ptr::addr_of_mut!((*self.scx_ptr()).tasks_node) }
+    }
+}
+
+/// A counted reference to a task.
+///
+/// # Invariants
+///
+/// Owns one `usage` reference on the task, dropped on drop.
+pub(crate) struct TaskRef(NonNull<Task>);
+
+impl TaskRef {
+    /// Takes over a reference the caller already holds on `p`.
+    ///
+    /// # Safety
+    ///
+    /// The caller must own one reference on `p`, which the result drops.
+    pub(crate) unsafe fn adopt(p: &Task) -> TaskRef {
+        // INVARIANT: the caller hands us its reference.
+        TaskRef(NonNull::from(p))
+    }
+}
+
+impl core::ops::Deref for TaskRef {
+    type Target = Task;
+
+    fn deref(&self) -> &Task {
+        // SAFETY: the reference we own keeps the task alive.
+        unsafe { self.0.as_ref() }
+    }
+}
+
+impl Drop for TaskRef {
+    fn drop(&mut self) {
+        // SAFETY: we own one reference, by the type invariant.
+        unsafe { bindings::scx_helper_put_task(self.0.as_ref().as_ptr()) }
+    }
+}
