@@ -375,6 +375,31 @@ ARM_UNSUPPORTED = re.compile(
 )
 
 
+def kunit_rows(rows, rundir, log):
+    """Rows for the KUnit cases in RUNDIR/kunit.json, from kunit.py parse."""
+    kjson = os.path.join(rundir, "kunit.json")
+    cases = []
+    if os.path.exists(kjson):
+        with open(kjson) as f:
+            try:
+                cases = list(kunit_cases(json.load(f)))
+            except json.JSONDecodeError:
+                cases = []
+    if not cases:
+        rows.add("kunit", "ktap", "fail", reason="no KUnit results in the console log", log=log)
+    status_map = {"PASS": "pass", "SKIP": "skip"}
+    for name, status in cases:
+        result = status_map.get(status, "fail")
+        rows.add("kunit", name, result, reason=f"KUnit: {status}", log=log)
+
+
+def cmd_kunit(args):
+    """KUnit rows of a guest whose console log kunit.py has parsed."""
+    rows = Rows(args)
+    kunit_rows(rows, args.rundir, KernelLog(args.rundir).source)
+    rows.write()
+
+
 def cmd_armhf(args):
     rows = Rows(args)
     rundir = args.rundir
@@ -394,21 +419,7 @@ def cmd_armhf(args):
     gs["finished"] = any("SCXWB done" in x for x in lines)
     log = klog.source
 
-    # KUnit, from kunit.py's own parser.
-    kjson = os.path.join(rundir, "kunit.json")
-    cases = []
-    if os.path.exists(kjson):
-        with open(kjson) as f:
-            try:
-                cases = list(kunit_cases(json.load(f)))
-            except json.JSONDecodeError:
-                cases = []
-    if not cases:
-        rows.add("kunit", "ktap", "fail", reason="no KUnit results in the console log", log=log)
-    status_map = {"PASS": "pass", "SKIP": "skip"}
-    for name, status in cases:
-        result = status_map.get(status, "fail")
-        rows.add("kunit", name, result, reason=f"KUnit: {status}", log=log)
+    kunit_rows(rows, rundir, log)
 
     state = said.get("state")
     if state == "disabled":
@@ -542,7 +553,7 @@ def main():
     p.add_argument("--results", required=True)
     p.add_argument("--run", required=True)
     sub = p.add_subparsers(dest="cmd", required=True)
-    for name in ("selftests", "schedulers", "armhf"):
+    for name in ("selftests", "schedulers", "armhf", "kunit"):
         s = sub.add_parser(name)
         s.add_argument("rundir")
         s.add_argument("--arch", required=True)
@@ -565,6 +576,7 @@ def main():
         "selftests": cmd_selftests,
         "schedulers": cmd_schedulers,
         "armhf": cmd_armhf,
+        "kunit": cmd_kunit,
         "fail": cmd_fail,
     }[args.cmd](args)
     return 0

@@ -205,6 +205,17 @@ suite_selftests() {
 	else
 		rows selftests "$dir" --tests "${names[@]}"
 	fi
+	# The Rust core's KUnit suite runs at boot of the same guest.
+	if [ "$IMPL" = rust ]; then
+		kunit_parse "$dir"
+		rows kunit "$dir"
+	fi
+}
+
+# kunit_parse DIR: KTAP from DIR/console.log to DIR/kunit.json, by kunit.py.
+kunit_parse() {
+	python3 "$SRC/tools/testing/kunit/kunit.py" parse --json="$1/kunit.json" \
+		"$1/console.log" >"$1/kunit.txt" 2>&1 || true
 }
 
 suite_schedulers() {
@@ -303,8 +314,7 @@ suite_armhf() {
 	build_armhf_initramfs "$initrd"
 	msg "booting the armhf kernel under qemu-system-arm (TCG, timeout ${ARMHF_TIMEOUT} s); logs: $dir"
 	qemu_arm_run "$dir" "$ARMHF_TIMEOUT" "$initrd"
-	python3 "$SRC/tools/testing/kunit/kunit.py" parse --json="$dir/kunit.json" \
-		"$dir/console.log" >"$dir/kunit.txt" 2>&1 || true
+	kunit_parse "$dir"
 	rows armhf "$dir"
 }
 

@@ -42,6 +42,8 @@ mod ops_state;
 mod pcpu;
 mod rq;
 mod task;
+#[cfg(CONFIG_SCHED_CLASS_EXT_RUST_KUNIT_TEST)]
+mod tests;
 
 /// Whether a BPF scheduler is loaded (the `__scx_ops_enabled` static key).
 pub(crate) fn scx_enabled() -> bool {
