@@ -13,7 +13,7 @@
 #   make tree          assemble the kernel tree in build/src
 #   make clean         remove build/ and out/
 #
-# Variables: ARCH=x86_64|arm  IMPL=c|rust  ACCEL=kvm|tcg (default: probed)
+# Variables: ARCH=x86_64|arm  IMPL=rust|c (default rust)  ACCEL=kvm|tcg (probed)
 #            SELFTEST_FILTER=NAME  SCHED_SECONDS=20  CONFIG_EXTRA=FILE
 #            CLIPPY=1 (lint the Rust code while building)
 

@@ -17,7 +17,9 @@ CACHE=${SCX_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/scx-workbench}
 # explicitly.  Our scripts pass it on to each other as SCX_ARCH.
 ARCH_GIVEN=${SCX_ARCH:-${ARCH:-}}
 ARCH=${ARCH_GIVEN:-x86_64}
-IMPL=${IMPL:-c}
+# The sched_ext core: rust (kernel/sched/ext/) or c (kernel/sched/ext.c,
+# the upstream reference).
+IMPL=${IMPL:-rust}
 declare +x ARCH
 
 # Pinned tools.  The harness installs exactly these.
