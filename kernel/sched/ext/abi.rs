@@ -100,7 +100,10 @@ unsafe extern "C" fn scx_rs_put_prev_task(
     // SAFETY: the core calls put_prev_task with the rq locked; `next`, if
     // set, is the task it picked on this rq.
     let (rq, p) = unsafe { args(rq, p) };
-    let next = (!next.is_null()).then(|| unsafe { Task::from_raw(next) });
+    let next = (!next.is_null()).then(|| {
+        // SAFETY: as above, for the task the core picked next.
+        unsafe { Task::from_raw(next) }
+    });
     class::put_prev_task(&rq, p, next);
 }
 
@@ -362,7 +365,7 @@ extern "C" fn scx_rs_disable_from_user() {
 
 #[no_mangle]
 extern "C" fn scx_rs_state_str() -> *const u8 {
-    enable::state_str().as_char_ptr() as *const u8
+    enable::state_str().as_char_ptr()
 }
 
 #[no_mangle]
@@ -387,5 +390,5 @@ extern "C" fn scx_rs_enable_seq() -> isize {
 
 #[no_mangle]
 extern "C" fn scx_rs_ops_name() -> *const u8 {
-    crate::ops::name().as_char_ptr() as *const u8
+    crate::ops::name().as_char_ptr()
 }

@@ -43,11 +43,11 @@ pub(crate) const ENQ_INTERNAL_MASK: u64 = 0xff << 56;
 const SLICE_DFL: u64 = bindings::SCX_SLICE_DFL as u64;
 const SLICE_INF: u64 = bindings::SCX_SLICE_INF as u64;
 
-const RQ_BAL_PENDING: u32 = bindings::SCX_RQ_BAL_PENDING as u32;
-const RQ_BAL_KEEP: u32 = bindings::SCX_RQ_BAL_KEEP as u32;
-const RQ_IN_WAKEUP: u32 = bindings::SCX_RQ_IN_WAKEUP as u32;
-const RQ_IN_BALANCE: u32 = bindings::SCX_RQ_IN_BALANCE as u32;
-const RQ_ONLINE: u32 = bindings::SCX_RQ_ONLINE as u32;
+const RQ_BAL_PENDING: u32 = bindings::SCX_RQ_BAL_PENDING;
+const RQ_BAL_KEEP: u32 = bindings::SCX_RQ_BAL_KEEP;
+const RQ_IN_WAKEUP: u32 = bindings::SCX_RQ_IN_WAKEUP;
+const RQ_IN_BALANCE: u32 = bindings::SCX_RQ_IN_BALANCE;
+const RQ_ONLINE: u32 = bindings::SCX_RQ_ONLINE;
 
 const TASK_QUEUED: u32 = bindings::SCX_TASK_QUEUED as u32;
 const TASK_RESET_RUNNABLE_AT: u32 = bindings::SCX_TASK_RESET_RUNNABLE_AT as u32;
@@ -287,7 +287,7 @@ pub(crate) fn mark_direct_dispatch(p: &Task, dsq_id: u64, enq_flags: u64) {
     let pc = pcpu::this();
     let slot = pc.ddsp.replace(Ddsp::Done);
     match slot {
-        Ddsp::Task(t) if t == p.as_ptr() as *const _ => {}
+        Ddsp::Task(t) if core::ptr::eq(t, p.as_ptr()) => {}
         Ddsp::Task(t) => {
             // SAFETY: the slot names the task the running callback was
             // called for, which is live until it returns.
@@ -350,7 +350,7 @@ fn do_enqueue(rq: &RqLocked<'_>, p: &Task, enq_flags: u64, sticky_cpu: i32) {
         // Chosen by ops.select_cpu() during the wakeup.
         direct_dispatch(rq, p, enq_flags);
         return;
-    } else if p.pf_flags() & bindings::PF_EXITING as u32 != 0
+    } else if p.pf_flags() & bindings::PF_EXITING != 0
         && !ops::has_flag(bindings::SCX_OPS_ENQ_EXITING as u64)
     {
         // An exiting task may be beyond the BPF scheduler's reach (its
@@ -543,9 +543,9 @@ fn dispatch_to_local_dsq(rq: &RqLocked<'_>, dst: &Dsq, p: &Task, enq_flags: u64)
     let dst_rq = if core::ptr::eq(dst, rq.rq().local_dsq()) {
         rq.rq()
     } else {
-        // SAFETY: a local DSQ is embedded in its rq.
         let off = core::mem::offset_of!(bindings::rq, scx)
             + core::mem::offset_of!(bindings::scx_rq, local_dsq);
+        // SAFETY: `dst` is a local DSQ, which is embedded in its rq.
         unsafe { Rq::from_raw((dst.as_ptr() as *mut u8).sub(off) as *mut bindings::rq) }
     };
     if core::ptr::eq(src, rq.rq()) && core::ptr::eq(dst_rq, rq.rq()) {
@@ -890,12 +890,8 @@ pub(crate) fn do_kicks() {
         if what == 0 {
             continue;
         }
-        let rq = Rq::of_cpu(cpu as i32);
-        let mut flags = 0;
-        // SAFETY: irq_work runs with no rq lock held.
-        unsafe { bindings::scx_helper_rq_lock_irqsave(rq.as_ptr(), &mut flags) };
-        // SAFETY: we hold the lock.
-        let l = unsafe { RqLocked::assume(rq.as_ptr()) };
+        // irq_work runs with no rq lock held.
+        let l = Rq::of_cpu(cpu as i32).lock_irqsave();
         let curr = l.curr();
         let idle_only = what & (pcpu::KICK_RESCHED | pcpu::KICK_PREEMPT) == 0;
         // SAFETY: reading the online mask.
@@ -906,9 +902,6 @@ pub(crate) fn do_kicks() {
             }
             l.resched_curr();
         }
-        drop(l);
-        // SAFETY: taken above.
-        unsafe { bindings::scx_helper_rq_unlock_irqrestore(rq.as_ptr(), flags) };
     }
 }
 

@@ -40,8 +40,8 @@ pub(crate) const LOCAL: u64 = bindings::SCX_DSQ_LOCAL as u64;
 /// `SCX_DSQ_LOCAL_CPU_MASK`.
 pub(crate) const LOCAL_CPU_MASK: u64 = bindings::SCX_DSQ_LOCAL_CPU_MASK as u64;
 
-const ON_PRIQ: u32 = bindings::SCX_TASK_DSQ_ON_PRIQ as u32;
-const ITER_CURSOR: u32 = bindings::SCX_DSQ_LNODE_ITER_CURSOR as u32;
+const ON_PRIQ: u32 = bindings::SCX_TASK_DSQ_ON_PRIQ;
+const ITER_CURSOR: u32 = bindings::SCX_DSQ_LNODE_ITER_CURSOR;
 
 /// Where [`DsqQueue::push`] puts a task.
 #[derive(Clone, Copy, PartialEq, Eq, Debug)]
@@ -413,7 +413,7 @@ pub(crate) fn create(id: u64) -> Result {
         Err(e) => {
             // SAFETY: `raw` came from `KBox::into_raw` and was never shared.
             drop(unsafe { KBox::from_raw(raw) });
-            return Err(e.into());
+            return Err(e);
         }
     };
     let clash = with_table(|t| {

@@ -33,6 +33,7 @@ use crate::rq::{Rq, RqLocked, TaskRqGuard};
 use crate::task::{Task, TaskRef};
 use core::sync::atomic::{AtomicBool, AtomicI32, AtomicIsize, Ordering};
 use kernel::prelude::*;
+use kernel::types::Opaque;
 
 /// `enum scx_ops_enable_state`.
 #[derive(Clone, Copy, PartialEq, Eq, Debug)]
@@ -54,24 +55,25 @@ pub(crate) static NR_REJECTED: AtomicIsize = AtomicIsize::new(0);
 pub(crate) static HOTPLUG_SEQ: AtomicIsize = AtomicIsize::new(0);
 pub(crate) static ENABLE_SEQ: AtomicIsize = AtomicIsize::new(0);
 
-/// The current enable state.
-pub(crate) fn state() -> EnableState {
-    match ENABLE_STATE.load(Ordering::Acquire) {
-        x if x == EnableState::Enabling as i32 => EnableState::Enabling,
-        x if x == EnableState::Enabled as i32 => EnableState::Enabled,
-        x if x == EnableState::Disabling as i32 => EnableState::Disabling,
-        _ => EnableState::Disabled,
+impl EnableState {
+    fn from_raw(raw: i32) -> Self {
+        match raw {
+            x if x == EnableState::Enabling as i32 => EnableState::Enabling,
+            x if x == EnableState::Enabled as i32 => EnableState::Enabled,
+            x if x == EnableState::Disabling as i32 => EnableState::Disabling,
+            _ => EnableState::Disabled,
+        }
     }
 }
 
+/// The current enable state.
+pub(crate) fn state() -> EnableState {
+    EnableState::from_raw(ENABLE_STATE.load(Ordering::Acquire))
+}
+
+/// Sets the enable state, returning the previous one.
 fn set_state(s: EnableState) -> EnableState {
-    let old = ENABLE_STATE.swap(s as i32, Ordering::AcqRel);
-    match old {
-        x if x == EnableState::Enabling as i32 => EnableState::Enabling,
-        x if x == EnableState::Enabled as i32 => EnableState::Enabled,
-        x if x == EnableState::Disabling as i32 => EnableState::Disabling,
-        _ => EnableState::Disabled,
-    }
+    EnableState::from_raw(ENABLE_STATE.swap(s as i32, Ordering::AcqRel))
 }
 
 /// The state as `/sys/kernel/sched_ext/state` shows it.
@@ -112,9 +114,9 @@ pub(crate) enum TaskState {
 
 pub(crate) fn task_state(p: &Task) -> TaskState {
     match (p.scx_flags() & STATE_MASK) >> STATE_SHIFT {
-        x if x == bindings::SCX_TASK_INIT as u32 => TaskState::Init,
-        x if x == bindings::SCX_TASK_READY as u32 => TaskState::Ready,
-        x if x == bindings::SCX_TASK_ENABLED as u32 => TaskState::Enabled,
+        x if x == bindings::SCX_TASK_INIT => TaskState::Init,
+        x if x == bindings::SCX_TASK_READY => TaskState::Ready,
+        x if x == bindings::SCX_TASK_ENABLED => TaskState::Enabled,
         _ => TaskState::None,
     }
 }
@@ -141,7 +143,7 @@ fn set_task_state(p: &Task, s: TaskState) {
         TaskState::Init => bindings::SCX_TASK_INIT,
         TaskState::Ready => bindings::SCX_TASK_READY,
         TaskState::Enabled => bindings::SCX_TASK_ENABLED,
-    } as u32;
+    };
     p.set_scx_flags((p.scx_flags() & !STATE_MASK) | (v << STATE_SHIFT));
 }
 
@@ -220,31 +222,49 @@ fn exit_task(p: &Task) {
     set_task_state(p, TaskState::None);
 }
 
+/// The cursor of [`TaskIter`].
+///
+/// # Invariants
+///
+/// Only used with the enable mutex held, which serialises every walk, so
+/// one cursor is enough and walking never needs to allocate: the disable
+/// path in particular must not be able to fail.
+struct Cursor(Opaque<bindings::sched_ext_entity>);
+
+// SAFETY: see the invariants.
+unsafe impl Sync for Cursor {}
+
+static CURSOR: Cursor = Cursor(Opaque::uninit());
+
 /// A walk over `scx_tasks` that tolerates tasks coming and going.
 ///
 /// A cursor entity is linked into the list and moved past each task
 /// returned, so the list lock is only held between two tasks.
 struct TaskIter {
-    cursor: KBox<bindings::sched_ext_entity>,
+    cursor: *mut bindings::sched_ext_entity,
 }
 
 impl TaskIter {
-    fn new() -> Result<Self> {
-        // SAFETY: zeroed is a valid, unlinked entity.
-        let mut cursor: KBox<bindings::sched_ext_entity> =
-            KBox::new(unsafe { core::mem::zeroed() }, GFP_KERNEL)?;
-        cursor.flags = bindings::SCX_TASK_CURSOR as u32;
-        // SAFETY: the cursor is heap-allocated, so its node keeps its
-        // address while linked; we hold the list lock to link it.
+    /// Starts a walk.
+    ///
+    /// # Safety
+    ///
+    /// The caller must hold the enable mutex for the life of the walk.
+    unsafe fn new() -> Self {
+        let cursor = CURSOR.0.get();
+        // SAFETY: the enable mutex gives us the cursor, which no other walk
+        // has linked; we hold the list lock to link it.
         unsafe {
+            core::ptr::write_bytes(cursor, 0, 1);
+            (*cursor).flags = bindings::SCX_TASK_CURSOR as u32;
             bindings::scx_helper_tasks_lock();
             bindings::scx_helper_list_add(
-                &mut cursor.tasks_node,
+                core::ptr::addr_of_mut!((*cursor).tasks_node),
                 bindings::scx_helper_tasks_list(),
             );
             bindings::scx_helper_tasks_unlock();
         }
-        Ok(TaskIter { cursor })
+        TaskIter { cursor }
     }
 
     /// The next live task that is not an idle task.
@@ -255,7 +275,7 @@ impl TaskIter {
         unsafe {
             bindings::scx_helper_tasks_lock();
             let head = bindings::scx_helper_tasks_list();
-            let me: *mut bindings::list_head = &mut self.cursor.tasks_node;
+            let me = core::ptr::addr_of_mut!((*self.cursor).tasks_node);
             let mut node = (*me).next;
             let mut found = None;
             while node != head {
@@ -289,7 +309,7 @@ impl Drop for TaskIter {
         // SAFETY: the cursor is linked; unlink it under the list lock.
         unsafe {
             bindings::scx_helper_tasks_lock();
-            bindings::scx_helper_list_del_init(&mut self.cursor.tasks_node);
+            bindings::scx_helper_list_del_init(core::ptr::addr_of_mut!((*self.cursor).tasks_node));
             bindings::scx_helper_tasks_unlock();
         }
     }
@@ -313,15 +333,11 @@ fn bypass(on: bool) {
             break;
         }
         let rq = Rq::of_cpu(cpu);
-        let mut flags = 0;
-        // SAFETY: we hold no rq lock here.
-        unsafe { bindings::scx_helper_rq_lock_irqsave(rq.as_ptr(), &mut flags) };
-        // SAFETY: we just took it.
-        let l = unsafe { RqLocked::assume(rq.as_ptr()) };
+        let l = rq.lock_irqsave();
         if on {
-            l.set_flags(bindings::SCX_RQ_BYPASSING as u32);
+            l.set_flags(bindings::SCX_RQ_BYPASSING);
         } else {
-            l.clear_flags(bindings::SCX_RQ_BYPASSING as u32);
+            l.clear_flags(bindings::SCX_RQ_BYPASSING);
         }
         // Send every queued ext task through the enqueue path again, so it
         // ends up where the new mode wants it.
@@ -334,9 +350,6 @@ fn bypass(on: bool) {
         if unsafe { bindings::scx_helper_cpu_online(cpu) } {
             l.resched_curr();
         }
-        drop(l);
-        // SAFETY: taken above.
-        unsafe { bindings::scx_helper_rq_unlock_irqrestore(rq.as_ptr(), flags) };
     }
 }
 
@@ -351,8 +364,11 @@ fn class_for(p: &Task) -> *const bindings::sched_class {
 }
 
 /// Moves every task to the class it belongs in, under `scx_fork_rwsem`.
-fn switch_all_tasks(on_each: impl Fn(&RqLocked<'_>, &Task)) -> Result {
-    let mut it = TaskIter::new()?;
+///
+/// The caller holds the enable mutex.
+fn switch_all_tasks(on_each: impl Fn(&RqLocked<'_>, &Task)) {
+    // SAFETY: the caller holds the enable mutex.
+    let mut it = unsafe { TaskIter::new() };
     while let Some(p) = it.next() {
         let g = TaskRqGuard::lock(&p);
         class::requeue_task(&g, &p, Some(class_for(&p)));
@@ -361,7 +377,6 @@ fn switch_all_tasks(on_each: impl Fn(&RqLocked<'_>, &Task)) -> Result {
         // SAFETY: no locks held.
         unsafe { bindings::scx_helper_cond_resched() };
     }
-    Ok(())
 }
 
 /// Loads the scheduler described by `uops`. Called from `bpf_scx_reg()`.
@@ -489,7 +504,8 @@ fn switch_in() -> core::result::Result<(), i32> {
     unsafe { bindings::scx_helper_fork_write_lock() };
     INIT_TASK_ENABLED.store(true, Ordering::Relaxed);
     let r = (|| {
-        let mut it = TaskIter::new().map_err(|e| e.to_errno())?;
+        // SAFETY: enable() holds the enable mutex.
+        let mut it = unsafe { TaskIter::new() };
         while let Some(p) = it.next() {
             if let Err(err) = init_task(&p, false) {
                 crate::scx_error!(
@@ -511,7 +527,8 @@ fn switch_in() -> core::result::Result<(), i32> {
         );
         // SAFETY: process context.
         unsafe { bindings::scx_abi_set_enabled(true) };
-        switch_all_tasks(|_, _| {}).map_err(|e| e.to_errno())
+        switch_all_tasks(|_, _| {});
+        Ok(())
     })();
     // SAFETY: taken above.
     unsafe { bindings::scx_helper_fork_write_unlock() };
@@ -545,11 +562,7 @@ pub(crate) fn disable_workfn() {
     unsafe { bindings::scx_helper_fork_write_lock() };
     INIT_TASK_ENABLED.store(false, Ordering::Relaxed);
     // task_should_scx() is false now, so every task goes back to fair.
-    if switch_all_tasks(|_, p| exit_task(p)).is_err() {
-        // Without memory for the cursor we cannot walk the tasks; leaving
-        // them on ext with the BPF scheduler gone would hang them.
-        crate::warn!("cannot allocate the task walk cursor to disable sched_ext");
-    }
+    switch_all_tasks(|_, p| exit_task(p));
     // SAFETY: taken above.
     unsafe { bindings::scx_helper_fork_write_unlock() };
 
@@ -559,7 +572,6 @@ pub(crate) fn disable_workfn() {
     // SAFETY: sleeping allowed.
     unsafe { bindings::synchronize_rcu() };
 
-    let ei = exit::raw();
     if kind >= exit::ERROR {
         pr_err!(
             "BPF scheduler \"{}\" disabled ({})\n",
@@ -574,7 +586,6 @@ pub(crate) fn disable_workfn() {
             exit::reason(kind)
         );
     }
-    let _ = ei;
     ops::exit(exit::info());
 
     // SAFETY: process context.

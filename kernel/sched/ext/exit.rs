@@ -127,12 +127,6 @@ pub(crate) fn msg() -> &'static kernel::str::CStr {
     unsafe { kernel::str::CStr::from_char_ptr(INFO.msg.get() as *const _) }
 }
 
-/// The raw exit info, for reading after `take()`.
-pub(crate) fn raw() -> &'static bindings::scx_exit_info {
-    // SAFETY: see `ExitInfo`.
-    unsafe { &*INFO.ei.get() }
-}
-
 /// A `fmt::Write` into a fixed buffer that truncates and stays
 /// NUL-terminated.
 pub(crate) struct FmtBuf<'a> {

@@ -114,7 +114,7 @@ pub(crate) fn select_cpu_dfl(p: &Task, prev_cpu: i32, wake_flags: u64) -> (i32, 
         // SAFETY: we run with preemption disabled (p->pi_lock is held).
         let cpu = unsafe { bindings::scx_helper_smp_processor_id() };
         if some_idle
-            && waker.pf_flags() & bindings::PF_EXITING as u32 == 0
+            && waker.pf_flags() & bindings::PF_EXITING == 0
             && p.allowed_on(cpu)
             && crate::rq::Rq::of_cpu(cpu).local_dsq().nr() == 0
         {

@@ -22,17 +22,17 @@ pub(crate) struct KfMask(pub(crate) u32);
 
 impl KfMask {
     /// Sleepable callbacks that hold no rq lock: `ops.init()` and friends.
-    pub(crate) const UNLOCKED: KfMask = KfMask(bindings::SCX_KF_UNLOCKED as u32);
+    pub(crate) const UNLOCKED: KfMask = KfMask(bindings::SCX_KF_UNLOCKED);
     /// `ops.cpu_release()`.
-    pub(crate) const CPU_RELEASE: KfMask = KfMask(bindings::SCX_KF_CPU_RELEASE as u32);
+    pub(crate) const CPU_RELEASE: KfMask = KfMask(bindings::SCX_KF_CPU_RELEASE);
     /// `ops.dispatch()`.
-    pub(crate) const DISPATCH: KfMask = KfMask(bindings::SCX_KF_DISPATCH as u32);
+    pub(crate) const DISPATCH: KfMask = KfMask(bindings::SCX_KF_DISPATCH);
     /// `ops.enqueue()`, and `ops.select_cpu()` with [`Self::SELECT_CPU`].
-    pub(crate) const ENQUEUE: KfMask = KfMask(bindings::SCX_KF_ENQUEUE as u32);
+    pub(crate) const ENQUEUE: KfMask = KfMask(bindings::SCX_KF_ENQUEUE);
     /// `ops.select_cpu()`.
-    pub(crate) const SELECT_CPU: KfMask = KfMask(bindings::SCX_KF_SELECT_CPU as u32);
+    pub(crate) const SELECT_CPU: KfMask = KfMask(bindings::SCX_KF_SELECT_CPU);
     /// Every other callback that runs under an rq lock.
-    pub(crate) const REST: KfMask = KfMask(bindings::SCX_KF_REST as u32);
+    pub(crate) const REST: KfMask = KfMask(bindings::SCX_KF_REST);
 
     /// The union of two masks.
     pub(crate) const fn or(self, other: KfMask) -> KfMask {

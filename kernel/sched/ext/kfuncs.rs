@@ -161,8 +161,7 @@ extern "C" fn scx_rs_bpf_consume(dsq_id: u64) -> bool {
 
 #[no_mangle]
 extern "C" fn scx_rs_bpf_create_dsq(dsq_id: u64, node: i32) -> i32 {
-    // SAFETY: reading nr_node_ids via the possible-node count has no
-    // preconditions; only NUMA_NO_NODE and node 0 are valid here.
+    // Only NUMA_NO_NODE and node 0 exist: the config has no NUMA.
     if node != -1 && node != 0 {
         return EINVAL.to_errno();
     }

@@ -29,7 +29,7 @@
 use crate::bindings;
 
 /// Number of low bits of the word that encode [`OpsState`].
-pub(crate) const QSEQ_SHIFT: u32 = bindings::SCX_OPSS_QSEQ_SHIFT as u32;
+pub(crate) const QSEQ_SHIFT: u32 = bindings::SCX_OPSS_QSEQ_SHIFT;
 
 /// Mask of the state bits.
 const STATE_MASK: usize = (1 << QSEQ_SHIFT) - 1;
@@ -175,7 +175,7 @@ impl OpsStateCell {
         } {
             Ok(())
         } else {
-            Err(OpssWord::from_raw(cur as isize))
+            Err(OpssWord::from_raw(cur))
         }
     }
 

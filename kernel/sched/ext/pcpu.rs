@@ -140,6 +140,9 @@ impl PerCpu {
     ///
     /// Only the owning CPU, with preemption disabled, and no other reference
     /// to the buffer may be live.
+    // The buffer belongs to one CPU and is never borrowed twice at a time:
+    // see the `# Safety` section.
+    #[allow(clippy::mut_from_ref)]
     pub(crate) unsafe fn dsp_buf(&self) -> &mut KVec<DspEnt> {
         // SAFETY: by the caller's guarantee.
         unsafe { &mut *self.dsp_buf.get() }

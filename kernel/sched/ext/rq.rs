@@ -55,6 +55,23 @@ impl Rq {
         unsafe { (*self.as_ptr()).cpu }
     }
 
+    /// Takes the rq lock with interrupts saved and disabled, for code that
+    /// holds no rq lock yet (irq_work, the bypass switch).
+    pub(crate) fn lock_irqsave(&self) -> RqIrqGuard<'_> {
+        let mut flags = 0;
+        // SAFETY: `self` is a valid rq; the caller holds no rq lock, so
+        // there is no lock order to break.
+        unsafe { bindings::scx_helper_rq_lock_irqsave(self.as_ptr(), &mut flags) };
+        // INVARIANT: we just took the lock.
+        RqIrqGuard {
+            locked: RqLocked {
+                rq: self,
+                _not_send: PhantomData,
+            },
+            flags,
+        }
+    }
+
     /// The local DSQ. Only the lock holder may touch its queue.
     pub(crate) fn local_dsq(&self) -> &Dsq {
         // SAFETY: the local DSQ is embedded in the rq, which lives forever.
@@ -67,7 +84,7 @@ impl Rq {
         // SAFETY: plain read of a word-sized field, as the C code does.
         let flags =
             unsafe { core::ptr::read_volatile(core::ptr::addr_of!((*self.as_ptr()).scx.flags)) };
-        flags & bindings::SCX_RQ_BYPASSING as u32 != 0
+        flags & bindings::SCX_RQ_BYPASSING != 0
     }
 }
 
@@ -192,13 +209,36 @@ impl<'a> RqLocked<'a> {
     /// Whether the CPU is online for sched_ext: both the rq and the CPU.
     pub(crate) fn online(&self) -> bool {
         // SAFETY: `cpu_active()` only reads a cpumask.
-        self.flags() & bindings::SCX_RQ_ONLINE as u32 != 0
+        self.flags() & bindings::SCX_RQ_ONLINE != 0
             && unsafe { bindings::scx_helper_cpu_active(self.cpu()) }
     }
 
     /// Whether the rq is in bypass mode.
     pub(crate) fn bypassing(&self) -> bool {
-        self.flags() & bindings::SCX_RQ_BYPASSING as u32 != 0
+        self.flags() & bindings::SCX_RQ_BYPASSING != 0
+    }
+}
+
+/// An rq lock taken by [`Rq::lock_irqsave`], released on drop.
+pub(crate) struct RqIrqGuard<'a> {
+    locked: RqLocked<'a>,
+    flags: usize,
+}
+
+impl<'a> core::ops::Deref for RqIrqGuard<'a> {
+    type Target = RqLocked<'a>;
+
+    fn deref(&self) -> &RqLocked<'a> {
+        &self.locked
+    }
+}
+
+impl Drop for RqIrqGuard<'_> {
+    fn drop(&mut self) {
+        // SAFETY: taken in `Rq::lock_irqsave` with these flags.
+        unsafe {
+            bindings::scx_helper_rq_unlock_irqrestore(self.locked.rq.as_ptr(), self.flags as _)
+        }
     }
 }
 

@@ -75,7 +75,7 @@ fn init_early() {
                 (*rq).scx.ddsp_deferred_locals
             ));
             if bindings::scx_helper_cpu_online(cpu) {
-                (*rq).scx.flags |= bindings::SCX_RQ_ONLINE as u32;
+                (*rq).scx.flags |= bindings::SCX_RQ_ONLINE;
             }
         }
     }

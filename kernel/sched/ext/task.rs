@@ -121,7 +121,7 @@ impl Task {
     pub(crate) fn policy(&self) -> u32 {
         // SAFETY: `self` is a live task; the policy changes under the rq
         // lock, and callers tolerate a stale value where they hold none.
-        unsafe { (*self.as_ptr()).policy as u32 }
+        unsafe { (*self.as_ptr()).policy }
     }
 
     /// Sets the scheduling policy.
@@ -133,7 +133,7 @@ impl Task {
     /// The `PF_*` flags.
     pub(crate) fn pf_flags(&self) -> u32 {
         // SAFETY: `self` is a live task.
-        unsafe { (*self.as_ptr()).flags as u32 }
+        unsafe { (*self.as_ptr()).flags }
     }
 
     /// The task's scheduling class.

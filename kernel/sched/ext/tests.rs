@@ -206,7 +206,7 @@ impl IrqOff {
         let mut flags = 0;
         // SAFETY: paired with the restore in drop.
         unsafe { bindings::scx_helper_local_irq_save(&mut flags) };
-        IrqOff(flags as usize)
+        IrqOff(flags)
     }
 }
 
