@@ -31,6 +31,7 @@ use crate::ops;
 use crate::pcpu;
 use crate::rq::{Rq, RqLocked, TaskRqGuard};
 use crate::task::{Task, TaskRef};
+use core::cell::UnsafeCell;
 use core::sync::atomic::{AtomicBool, AtomicI32, AtomicIsize, Ordering};
 use kernel::prelude::*;
 use kernel::types::Opaque;
@@ -379,13 +380,79 @@ fn switch_all_tasks(on_each: impl Fn(&RqLocked<'_>, &Task)) {
     }
 }
 
+/// The RT kthread that enables schedulers.
+///
+/// # Invariants
+///
+/// Set once by [`init`] at boot, before any scheduler can be loaded.
+struct EnableWorker(UnsafeCell<*mut bindings::kthread_worker>);
+
+// SAFETY: see the invariants.
+unsafe impl Sync for EnableWorker {}
+
+static ENABLE_WORKER: EnableWorker = EnableWorker(UnsafeCell::new(core::ptr::null_mut()));
+
+/// Creates the enable worker. Called once at boot.
+pub(crate) fn init() -> Result {
+    // SAFETY: the name is a valid C string.
+    let w = unsafe {
+        bindings::scx_helper_create_rt_worker(kernel::c_str!("scx_ops_enable_helper").as_char_ptr())
+    };
+    if (w as isize) < 0 && (w as isize) >= -4095 {
+        return Err(kernel::error::Error::from_errno(w as isize as i32));
+    }
+    // SAFETY: boot is single-threaded here; see `EnableWorker`.
+    unsafe { *ENABLE_WORKER.0.get() = w };
+    Ok(())
+}
+
+/// An enable request, handed to the enable worker.
+#[repr(C)]
+struct EnableCmd {
+    work: bindings::kthread_work,
+    ops: *const bindings::sched_ext_ops,
+    ret: i32,
+}
+
+unsafe extern "C" fn enable_workfn(work: *mut bindings::kthread_work) {
+    // `work` is the first member of the `EnableCmd` that `enable()` keeps
+    // alive until the work is flushed.
+    let cmd = work.cast::<EnableCmd>();
+    // SAFETY: see above; `ops` stays valid until bpf_scx_reg() returns.
+    unsafe { (*cmd).ret = enable_on_helper(&*(*cmd).ops) };
+}
+
 /// Loads the scheduler described by `uops`. Called from `bpf_scx_reg()`.
+///
+/// The work runs on an RT kthread. While the tasks are switched over, some
+/// are already on the ext class and some still on fair, which runs first;
+/// an enabling thread that was itself switched to ext could then wait
+/// behind a fair CPU hog for as long as that one runs. The RT kthread is
+/// never switched, so the switch always makes progress.
+pub(crate) fn enable(uops: &bindings::sched_ext_ops) -> i32 {
+    let mut cmd = EnableCmd {
+        // SAFETY: zeroed is the state kthread_init_work() starts from.
+        work: unsafe { core::mem::zeroed() },
+        ops: uops,
+        ret: 0,
+    };
+    // SAFETY: `cmd` outlives the work: we flush it before returning. The
+    // worker was created at boot.
+    unsafe {
+        bindings::scx_helper_init_kthread_work(&mut cmd.work, Some(enable_workfn));
+        bindings::kthread_queue_work(*ENABLE_WORKER.0.get(), &mut cmd.work);
+        bindings::kthread_flush_work(&mut cmd.work);
+    }
+    cmd.ret
+}
+
+/// Loads the scheduler described by `uops`, on the enable worker.
 ///
 /// Errors found once the scheduler is installed are not returned: they end
 /// the scheduler through the normal exit path, so that user space reads
 /// them from the exit info like any other exit. Only a busy core or an
 /// allocation failure before that fails the attach.
-pub(crate) fn enable(uops: &bindings::sched_ext_ops) -> i32 {
+fn enable_on_helper(uops: &bindings::sched_ext_ops) -> i32 {
     // SAFETY: sleeping is allowed here (BPF link creation).
     unsafe { bindings::scx_helper_enable_mutex_lock() };
     if state() != EnableState::Disabled {

@@ -87,5 +87,6 @@ fn init_early() {
 fn init_late() -> Result {
     pcpu::init()?;
     exit::init()?;
+    enable::init()?;
     Ok(())
 }
