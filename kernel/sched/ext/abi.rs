@@ -26,6 +26,11 @@ unsafe fn args<'a>(
     unsafe { (RqLocked::assume(rq), Task::from_raw(p)) }
 }
 
+/// Entry point for C; see the module documentation.
+///
+/// # Safety
+///
+/// Callers guarantee what this relies on: the core calls enqueue_task with the rq locked.
 #[no_mangle]
 unsafe extern "C" fn scx_rs_enqueue_task(
     rq: *mut bindings::rq,
@@ -37,6 +42,11 @@ unsafe extern "C" fn scx_rs_enqueue_task(
     class::enqueue_task(&rq, p, flags);
 }
 
+/// Entry point for C; see the module documentation.
+///
+/// # Safety
+///
+/// Callers guarantee what this relies on: the core calls dequeue_task with the rq locked.
 #[no_mangle]
 unsafe extern "C" fn scx_rs_dequeue_task(
     rq: *mut bindings::rq,
@@ -48,12 +58,22 @@ unsafe extern "C" fn scx_rs_dequeue_task(
     class::dequeue_task(&rq, p, flags)
 }
 
+/// Entry point for C; see the module documentation.
+///
+/// # Safety
+///
+/// Callers guarantee what this relies on: the core calls yield_task with the rq locked.
 #[no_mangle]
 unsafe extern "C" fn scx_rs_yield_task(rq: *mut bindings::rq) {
     // SAFETY: the core calls yield_task with the rq locked.
     class::yield_task(&unsafe { RqLocked::assume(rq) });
 }
 
+/// Entry point for C; see the module documentation.
+///
+/// # Safety
+///
+/// Callers guarantee what this relies on: the core calls yield_to_task with both rqs locked.
 #[no_mangle]
 unsafe extern "C" fn scx_rs_yield_to_task(
     rq: *mut bindings::rq,
@@ -74,6 +94,12 @@ extern "C" fn scx_rs_wakeup_preempt(
 ) {
 }
 
+/// Entry point for C; see the module documentation.
+///
+/// # Safety
+///
+/// Callers guarantee what this relies on: the core calls balance with the rq locked and pinned by
+/// `rf`.
 #[no_mangle]
 unsafe extern "C" fn scx_rs_balance(
     rq: *mut bindings::rq,
@@ -85,12 +111,23 @@ unsafe extern "C" fn scx_rs_balance(
     class::balance(&rq, prev, rf)
 }
 
+/// Entry point for C; see the module documentation.
+///
+/// # Safety
+///
+/// Callers guarantee what this relies on: the core calls pick_task with the rq locked.
 #[no_mangle]
 unsafe extern "C" fn scx_rs_pick_task(rq: *mut bindings::rq) -> *mut bindings::task_struct {
     // SAFETY: the core calls pick_task with the rq locked.
     class::pick_task(&unsafe { RqLocked::assume(rq) })
 }
 
+/// Entry point for C; see the module documentation.
+///
+/// # Safety
+///
+/// Callers guarantee what this relies on: the core calls put_prev_task with the rq locked; `next`,
+/// if set, is the task it picked on this rq.
 #[no_mangle]
 unsafe extern "C" fn scx_rs_put_prev_task(
     rq: *mut bindings::rq,
@@ -107,6 +144,11 @@ unsafe extern "C" fn scx_rs_put_prev_task(
     class::put_prev_task(&rq, p, next);
 }
 
+/// Entry point for C; see the module documentation.
+///
+/// # Safety
+///
+/// Callers guarantee what this relies on: the core calls set_next_task with the rq locked.
 #[no_mangle]
 unsafe extern "C" fn scx_rs_set_next_task(
     rq: *mut bindings::rq,
@@ -118,6 +160,11 @@ unsafe extern "C" fn scx_rs_set_next_task(
     class::set_next_task(&rq, p);
 }
 
+/// Entry point for C; see the module documentation.
+///
+/// # Safety
+///
+/// Callers guarantee what this relies on: the core calls select_task_rq with `p->pi_lock` held.
 #[no_mangle]
 unsafe extern "C" fn scx_rs_select_task_rq(
     p: *mut bindings::task_struct,
@@ -133,6 +180,11 @@ unsafe extern "C" fn scx_rs_select_task_rq(
 #[no_mangle]
 extern "C" fn scx_rs_task_woken(_rq: *mut bindings::rq, _p: *mut bindings::task_struct) {}
 
+/// Entry point for C; see the module documentation.
+///
+/// # Safety
+///
+/// Callers guarantee what this relies on: the core holds `p`'s pi_lock and rq lock.
 #[no_mangle]
 unsafe extern "C" fn scx_rs_set_cpus_allowed(
     p: *mut bindings::task_struct,
@@ -142,18 +194,33 @@ unsafe extern "C" fn scx_rs_set_cpus_allowed(
     class::set_cpus_allowed(unsafe { Task::from_raw(p) }, ctx);
 }
 
+/// Entry point for C; see the module documentation.
+///
+/// # Safety
+///
+/// Callers guarantee what this relies on: the core calls rq_online with the rq locked.
 #[no_mangle]
 unsafe extern "C" fn scx_rs_rq_online(rq: *mut bindings::rq) {
     // SAFETY: the core calls rq_online with the rq locked.
     class::set_online(&unsafe { RqLocked::assume(rq) }, true);
 }
 
+/// Entry point for C; see the module documentation.
+///
+/// # Safety
+///
+/// Callers guarantee what this relies on: the core calls rq_offline with the rq locked.
 #[no_mangle]
 unsafe extern "C" fn scx_rs_rq_offline(rq: *mut bindings::rq) {
     // SAFETY: the core calls rq_offline with the rq locked.
     class::set_online(&unsafe { RqLocked::assume(rq) }, false);
 }
 
+/// Entry point for C; see the module documentation.
+///
+/// # Safety
+///
+/// Callers guarantee what this relies on: the core calls task_tick with the rq locked.
 #[no_mangle]
 unsafe extern "C" fn scx_rs_task_tick(
     rq: *mut bindings::rq,
@@ -165,12 +232,22 @@ unsafe extern "C" fn scx_rs_task_tick(
     class::task_tick(&rq, curr);
 }
 
+/// Entry point for C; see the module documentation.
+///
+/// # Safety
+///
+/// Callers guarantee what this relies on: the core holds `p`'s pi_lock and rq lock.
 #[no_mangle]
 unsafe extern "C" fn scx_rs_switching_to(_rq: *mut bindings::rq, p: *mut bindings::task_struct) {
     // SAFETY: the core holds `p`'s pi_lock and rq lock.
     enable::switching_to(unsafe { Task::from_raw(p) });
 }
 
+/// Entry point for C; see the module documentation.
+///
+/// # Safety
+///
+/// Callers guarantee what this relies on: the core holds `p`'s pi_lock and rq lock.
 #[no_mangle]
 unsafe extern "C" fn scx_rs_switched_from(_rq: *mut bindings::rq, p: *mut bindings::task_struct) {
     // SAFETY: the core holds `p`'s pi_lock and rq lock.
@@ -181,6 +258,11 @@ unsafe extern "C" fn scx_rs_switched_from(_rq: *mut bindings::rq, p: *mut bindin
 #[no_mangle]
 extern "C" fn scx_rs_switched_to(_rq: *mut bindings::rq, _p: *mut bindings::task_struct) {}
 
+/// Entry point for C; see the module documentation.
+///
+/// # Safety
+///
+/// Callers guarantee what this relies on: the core holds `p`'s rq lock and passes a valid weight.
 #[no_mangle]
 unsafe extern "C" fn scx_rs_reweight_task(
     _rq: *mut bindings::rq,
@@ -203,6 +285,11 @@ extern "C" fn scx_rs_prio_changed(
 ) {
 }
 
+/// Entry point for C; see the module documentation.
+///
+/// # Safety
+///
+/// Callers guarantee what this relies on: the core calls update_curr with the rq locked.
 #[no_mangle]
 unsafe extern "C" fn scx_rs_update_curr(rq: *mut bindings::rq) {
     // SAFETY: the core calls update_curr with the rq locked.
@@ -213,6 +300,12 @@ unsafe extern "C" fn scx_rs_update_curr(rq: *mut bindings::rq) {
 #[no_mangle]
 extern "C" fn scx_tick(_rq: *mut bindings::rq) {}
 
+/// Entry point for C; see the module documentation.
+///
+/// # Safety
+///
+/// Callers guarantee what this relies on: the core passes the entity of a task being forked, which
+/// no one else sees yet.
 #[no_mangle]
 unsafe extern "C" fn init_scx_entity(scx: *mut bindings::sched_ext_entity) {
     // SAFETY: the core passes the entity of a task being forked, which no
@@ -248,12 +341,22 @@ extern "C" fn scx_pre_fork(_p: *mut bindings::task_struct) {
     unsafe { bindings::scx_helper_fork_read_lock() };
 }
 
+/// Entry point for C; see the module documentation.
+///
+/// # Safety
+///
+/// Callers guarantee what this relies on: `p` is the child being forked.
 #[no_mangle]
 unsafe extern "C" fn scx_fork(p: *mut bindings::task_struct) -> i32 {
     // SAFETY: `p` is the child being forked.
     enable::fork(unsafe { Task::from_raw(p) })
 }
 
+/// Entry point for C; see the module documentation.
+///
+/// # Safety
+///
+/// Callers guarantee what this relies on: `p` is the child, now visible.
 #[no_mangle]
 unsafe extern "C" fn scx_post_fork(p: *mut bindings::task_struct) {
     // SAFETY: `p` is the child, now visible.
@@ -262,6 +365,11 @@ unsafe extern "C" fn scx_post_fork(p: *mut bindings::task_struct) {
     unsafe { bindings::scx_helper_fork_read_unlock() };
 }
 
+/// Entry point for C; see the module documentation.
+///
+/// # Safety
+///
+/// Callers guarantee what this relies on: `p` is the child whose fork failed.
 #[no_mangle]
 unsafe extern "C" fn scx_cancel_fork(p: *mut bindings::task_struct) {
     // SAFETY: `p` is the child whose fork failed.
@@ -270,12 +378,22 @@ unsafe extern "C" fn scx_cancel_fork(p: *mut bindings::task_struct) {
     unsafe { bindings::scx_helper_fork_read_unlock() };
 }
 
+/// Entry point for C; see the module documentation.
+///
+/// # Safety
+///
+/// Callers guarantee what this relies on: `p` is being freed, which only happens once.
 #[no_mangle]
 unsafe extern "C" fn sched_ext_free(p: *mut bindings::task_struct) {
     // SAFETY: `p` is being freed, which only happens once.
     enable::free(unsafe { Task::from_raw(p) });
 }
 
+/// Entry point for C; see the module documentation.
+///
+/// # Safety
+///
+/// Callers guarantee what this relies on: the caller passes a live task.
 #[no_mangle]
 unsafe extern "C" fn print_scx_info(_log_lvl: *const u8, p: *mut bindings::task_struct) {
     if enable::state() == enable::EnableState::Disabled {
@@ -309,18 +427,33 @@ extern "C" fn scx_can_stop_tick(rq: *mut bindings::rq) -> bool {
     !unsafe { Task::from_raw(bindings::scx_helper_rq_curr(rq.as_ptr())) }.on_ext_class()
 }
 
+/// Entry point for C; see the module documentation.
+///
+/// # Safety
+///
+/// Callers guarantee what this relies on: the core passes a CPU's rq.
 #[no_mangle]
 unsafe extern "C" fn scx_rq_activate(rq: *mut bindings::rq) {
     // SAFETY: the core passes a CPU's rq.
     enable::hotplug(unsafe { Rq::from_raw(rq) }.cpu(), true);
 }
 
+/// Entry point for C; see the module documentation.
+///
+/// # Safety
+///
+/// Callers guarantee what this relies on: the core passes a CPU's rq.
 #[no_mangle]
 unsafe extern "C" fn scx_rq_deactivate(rq: *mut bindings::rq) {
     // SAFETY: the core passes a CPU's rq.
     enable::hotplug(unsafe { Rq::from_raw(rq) }.cpu(), false);
 }
 
+/// Entry point for C; see the module documentation.
+///
+/// # Safety
+///
+/// Callers guarantee what this relies on: the core holds `p`'s rq lock.
 #[no_mangle]
 unsafe extern "C" fn scx_check_setscheduler(p: *mut bindings::task_struct, policy: i32) -> i32 {
     // SAFETY: the core holds `p`'s rq lock.
@@ -332,6 +465,11 @@ extern "C" fn task_should_scx(policy: i32) -> bool {
     enable::task_should_scx(policy as u32)
 }
 
+/// Entry point for C; see the module documentation.
+///
+/// # Safety
+///
+/// Callers guarantee what this relies on: the idle class calls this with the rq locked.
 #[no_mangle]
 unsafe extern "C" fn __scx_update_idle(rq: *mut bindings::rq, idle: bool, do_notify: bool) {
     // SAFETY: the idle class calls this with the rq locked.
@@ -351,6 +489,12 @@ extern "C" fn scx_rs_init() -> i32 {
     }
 }
 
+/// Entry point for C; see the module documentation.
+///
+/// # Safety
+///
+/// Callers guarantee what this relies on: the struct_ops link passes the ops it built, valid until
+/// unreg.
 #[no_mangle]
 unsafe extern "C" fn scx_rs_enable(ops: *const bindings::sched_ext_ops) -> i32 {
     // SAFETY: the struct_ops link passes the ops it built, valid until

@@ -432,6 +432,12 @@ pub(crate) fn create(id: u64) -> Result {
     Ok(())
 }
 
+/// Frees a destroyed user DSQ once no CPU can still see it.
+///
+/// # Safety
+///
+/// `head` must be the `rcu` member of a DSQ allocated by [`create`] and
+/// removed from the table by [`destroy`].
 unsafe extern "C" fn free_dsq_rcu(head: *mut bindings::callback_head) {
     let off = core::mem::offset_of!(bindings::scx_dispatch_q, rcu);
     // SAFETY: `head` is the `rcu` member of a DSQ that `destroy()` removed

@@ -414,6 +414,12 @@ struct EnableCmd {
     ret: i32,
 }
 
+/// Runs an enable request on the enable worker.
+///
+/// # Safety
+///
+/// `work` must be the `work` member of an [`EnableCmd`] that outlives the
+/// call, as `enable()` guarantees by flushing the work.
 unsafe extern "C" fn enable_workfn(work: *mut bindings::kthread_work) {
     // `work` is the first member of the `EnableCmd` that `enable()` keeps
     // alive until the work is flushed.

@@ -220,12 +220,12 @@ static DEFERRED: Deferred = Deferred {
     worker: UnsafeCell::new(core::ptr::null_mut()),
 };
 
-unsafe extern "C" fn irq_workfn(_work: *mut bindings::irq_work) {
+extern "C" fn irq_workfn(_work: *mut bindings::irq_work) {
     // SAFETY: the worker was created at boot; queueing is safe from hardirq.
     unsafe { bindings::kthread_queue_work(*DEFERRED.worker.get(), DEFERRED.disable_work.get()) };
 }
 
-unsafe extern "C" fn disable_workfn(_work: *mut bindings::kthread_work) {
+extern "C" fn disable_workfn(_work: *mut bindings::kthread_work) {
     crate::enable::disable_workfn();
 }
 

@@ -99,7 +99,7 @@ pub(crate) fn alloc_dispatch_bufs() -> Result {
     Ok(())
 }
 
-unsafe extern "C" fn kick_workfn(_work: *mut bindings::irq_work) {
+extern "C" fn kick_workfn(_work: *mut bindings::irq_work) {
     crate::class::do_kicks();
 }
 

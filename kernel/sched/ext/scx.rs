@@ -21,7 +21,11 @@
 //!
 //! See Documentation/scheduler/sched-ext.rst for what sched_ext does.
 
-#![allow(clippy::missing_safety_doc)]
+// bindgen types the 64-bit SCX_* constants as `unsigned long` (usize in the
+// kernel's ffi crate) on 64-bit targets and as `unsigned long long` (u64) on
+// 32-bit ones; the `as u64` casts that convert them are needed on the first
+// and redundant on the second, where clippy would flag them.
+#![allow(clippy::unnecessary_cast)]
 
 use kernel::prelude::*;
 
