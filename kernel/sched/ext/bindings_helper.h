@@ -139,6 +139,7 @@ const struct cpumask *scx_helper_task_cpus_ptr(const struct task_struct *p);
 bool scx_helper_cpu_online(int cpu);
 bool scx_helper_cpu_active(int cpu);
 unsigned int scx_helper_nr_cpu_ids(void);
+unsigned int scx_helper_nr_node_ids(void);
 int scx_helper_next_possible_cpu(int cpu);
 
 /* deferred work */

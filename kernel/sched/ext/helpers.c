@@ -229,6 +229,7 @@ const struct cpumask *scx_helper_task_cpus_ptr(const struct task_struct *p)
 bool scx_helper_cpu_online(int cpu) { return cpu_online(cpu); }
 bool scx_helper_cpu_active(int cpu) { return cpu_active(cpu); }
 unsigned int scx_helper_nr_cpu_ids(void) { return nr_cpu_ids; }
+unsigned int scx_helper_nr_node_ids(void) { return nr_node_ids; }
 
 /* The next possible CPU after @cpu, or nr_cpu_ids; -1 starts the walk. */
 int scx_helper_next_possible_cpu(int cpu)

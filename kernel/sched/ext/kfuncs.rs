@@ -171,8 +171,10 @@ extern "C" fn scx_rs_bpf_consume(dsq_id: u64) -> bool {
 
 #[no_mangle]
 extern "C" fn scx_rs_bpf_create_dsq(dsq_id: u64, node: i32) -> i32 {
-    // Only NUMA_NO_NODE and node 0 exist: the config has no NUMA.
-    if node != -1 && node != 0 {
+    // SAFETY: `nr_node_ids` is fixed after boot.
+    let nr_nodes = unsafe { bindings::scx_helper_nr_node_ids() } as i32;
+    // NUMA_NO_NODE, or a node that exists.
+    if node != -1 && !(0..nr_nodes).contains(&node) {
         return EINVAL.to_errno();
     }
     match dsq::create(dsq_id) {
