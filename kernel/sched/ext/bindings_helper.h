@@ -66,7 +66,6 @@ void scx_helper_task_rq_unlock(struct rq *rq, struct task_struct *p,
 u64 scx_helper_rq_clock_task(struct rq *rq);
 void scx_helper_add_nr_running(struct rq *rq, unsigned int count);
 void scx_helper_sub_nr_running(struct rq *rq, unsigned int count);
-bool scx_helper_task_on_rq_queued(struct task_struct *p);
 bool scx_helper_task_on_rq_migrating(struct task_struct *p);
 bool scx_helper_tryget_task(struct task_struct *p);
 void scx_helper_preempt_disable(void);
@@ -76,13 +75,11 @@ bool scx_helper_is_idle_task(const struct task_struct *p);
 bool scx_helper_is_migration_disabled(struct task_struct *p);
 bool scx_helper_class_above(const struct sched_class *a,
 			    const struct sched_class *b);
-void scx_helper_get_task(struct task_struct *p);
 void scx_helper_put_task(struct task_struct *p);
 void scx_helper_set_tsk_need_resched(struct task_struct *p);
 unsigned long scx_helper_task_weight(struct task_struct *p);
 unsigned long scx_helper_load_weight_to_cgroup(unsigned long weight);
 unsigned long scx_helper_jiffies(void);
-unsigned long scx_helper_msecs_to_jiffies(unsigned int ms);
 void scx_helper_cond_resched(void);
 
 /* atomic_long_t, for sched_ext_entity.ops_state */
@@ -118,11 +115,9 @@ void scx_helper_init_list_head(struct list_head *list);
 void scx_helper_list_add(struct list_head *new, struct list_head *head);
 void scx_helper_list_add_tail(struct list_head *new, struct list_head *head);
 void scx_helper_list_del_init(struct list_head *entry);
-bool scx_helper_list_empty(const struct list_head *head);
 void scx_helper_rb_link_node(struct rb_node *node, struct rb_node *parent,
 			     struct rb_node **link);
 void scx_helper_rb_clear_node(struct rb_node *node);
-bool scx_helper_rb_empty_node(const struct rb_node *node);
 
 /* cpumasks */
 bool scx_helper_cpumask_test_cpu(int cpu, const struct cpumask *mask);

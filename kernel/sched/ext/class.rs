@@ -55,9 +55,7 @@ const TASK_DEQD_FOR_SLEEP: u32 = bindings::SCX_TASK_DEQD_FOR_SLEEP as u32;
 
 /// Whether `cpu` is a CPU a BPF scheduler may name; raises an error if not.
 pub(crate) fn ops_cpu_valid(cpu: i32, what: &str) -> bool {
-    // SAFETY: `nr_cpu_ids` is fixed after boot.
-    let nr = unsafe { bindings::scx_helper_nr_cpu_ids() };
-    let ok = cpu >= 0 && (cpu as u32) < nr && {
+    let ok = cpu >= 0 && (cpu as u32) < crate::rq::nr_cpu_ids() && {
         // SAFETY: `cpu` is in range; the possible mask is a kernel global.
         unsafe {
             bindings::scx_helper_cpumask_test_cpu(cpu, bindings::scx_helper_cpu_possible_mask())

@@ -325,14 +325,7 @@ fn bypass(on: bool) {
     } else if BYPASS_DEPTH.fetch_sub(1, Ordering::AcqRel) != 1 {
         return;
     }
-    let mut cpu = -1;
-    loop {
-        // SAFETY: walking the possible mask has no preconditions.
-        cpu = unsafe { bindings::scx_helper_next_possible_cpu(cpu) };
-        // SAFETY: as above.
-        if cpu as u32 >= unsafe { bindings::scx_helper_nr_cpu_ids() } {
-            break;
-        }
+    for cpu in crate::rq::possible_cpus() {
         let rq = Rq::of_cpu(cpu);
         let l = rq.lock_irqsave();
         if on {
@@ -394,13 +387,7 @@ static ENABLE_WORKER: EnableWorker = EnableWorker(UnsafeCell::new(core::ptr::nul
 
 /// Creates the enable worker. Called once at boot.
 pub(crate) fn init() -> Result {
-    // SAFETY: the name is a valid C string.
-    let w = unsafe {
-        bindings::scx_helper_create_rt_worker(kernel::c_str!("scx_ops_enable_helper").as_char_ptr())
-    };
-    if (w as isize) < 0 && (w as isize) >= -4095 {
-        return Err(kernel::error::Error::from_errno(w as isize as i32));
-    }
+    let w = exit::create_rt_worker(kernel::c_str!("scx_ops_enable_helper"))?;
     // SAFETY: boot is single-threaded here; see `EnableWorker`.
     unsafe { *ENABLE_WORKER.0.get() = w };
     Ok(())

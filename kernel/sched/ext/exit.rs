@@ -229,15 +229,23 @@ extern "C" fn disable_workfn(_work: *mut bindings::kthread_work) {
     crate::enable::disable_workfn();
 }
 
-/// Sets up the deferred disable. Called once at boot.
-pub(crate) fn init() -> kernel::error::Result {
-    // SAFETY: the name is a valid C string.
-    let worker = unsafe {
-        bindings::scx_helper_create_rt_worker(kernel::c_str!("sched_ext_ops_helper").as_char_ptr())
-    };
+/// Creates a SCHED_FIFO kthread worker named `name`, which a failing BPF
+/// scheduler cannot starve.
+pub(crate) fn create_rt_worker(
+    name: &kernel::str::CStr,
+) -> kernel::error::Result<*mut bindings::kthread_worker> {
+    // SAFETY: `name` is a valid C string.
+    let worker = unsafe { bindings::scx_helper_create_rt_worker(name.as_char_ptr()) };
+    // kthread_create_worker() returns an ERR_PTR() on failure.
     if (worker as isize) < 0 && (worker as isize) >= -4095 {
         return Err(kernel::error::Error::from_errno(worker as isize as i32));
     }
+    Ok(worker)
+}
+
+/// Sets up the deferred disable. Called once at boot.
+pub(crate) fn init() -> kernel::error::Result {
+    let worker = create_rt_worker(kernel::c_str!("sched_ext_ops_helper"))?;
     // SAFETY: boot is single-threaded here; nothing uses these yet.
     unsafe {
         *DEFERRED.worker.get() = worker;

@@ -59,7 +59,6 @@ void scx_helper_task_rq_unlock(struct rq *rq, struct task_struct *p,
 u64 scx_helper_rq_clock_task(struct rq *rq) { return rq_clock_task(rq); }
 void scx_helper_add_nr_running(struct rq *rq, unsigned int n) { add_nr_running(rq, n); }
 void scx_helper_sub_nr_running(struct rq *rq, unsigned int n) { sub_nr_running(rq, n); }
-bool scx_helper_task_on_rq_queued(struct task_struct *p) { return task_on_rq_queued(p); }
 
 bool scx_helper_task_on_rq_migrating(struct task_struct *p)
 {
@@ -93,7 +92,6 @@ bool scx_helper_class_above(const struct sched_class *a,
 	return sched_class_above(a, b);
 }
 
-void scx_helper_get_task(struct task_struct *p) { get_task_struct(p); }
 void scx_helper_put_task(struct task_struct *p) { put_task_struct(p); }
 void scx_helper_set_tsk_need_resched(struct task_struct *p) { set_tsk_need_resched(p); }
 
@@ -111,7 +109,6 @@ unsigned long scx_helper_load_weight_to_cgroup(unsigned long weight)
 }
 
 unsigned long scx_helper_jiffies(void) { return jiffies; }
-unsigned long scx_helper_msecs_to_jiffies(unsigned int ms) { return msecs_to_jiffies(ms); }
 void scx_helper_cond_resched(void) { cond_resched(); }
 
 long scx_helper_atomic_long_read(const atomic_long_t *v) { return atomic_long_read(v); }
@@ -180,7 +177,6 @@ void scx_helper_list_add_tail(struct list_head *new, struct list_head *head)
 }
 
 void scx_helper_list_del_init(struct list_head *entry) { list_del_init(entry); }
-bool scx_helper_list_empty(const struct list_head *head) { return list_empty(head); }
 
 void scx_helper_rb_link_node(struct rb_node *node, struct rb_node *parent,
 			     struct rb_node **link)
@@ -189,7 +185,6 @@ void scx_helper_rb_link_node(struct rb_node *node, struct rb_node *parent,
 }
 
 void scx_helper_rb_clear_node(struct rb_node *node) { RB_CLEAR_NODE(node); }
-bool scx_helper_rb_empty_node(const struct rb_node *node) { return RB_EMPTY_NODE(node); }
 
 bool scx_helper_cpumask_test_cpu(int cpu, const struct cpumask *mask)
 {

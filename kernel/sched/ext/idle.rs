@@ -68,8 +68,7 @@ pub(crate) fn test_and_clear(cpu: i32) -> bool {
 
 /// Claims an idle CPU in `allowed`, or returns `None`.
 pub(crate) fn pick(allowed: *const bindings::cpumask) -> Option<i32> {
-    // SAFETY: `nr_cpu_ids` is fixed after boot.
-    let nr = unsafe { bindings::scx_helper_nr_cpu_ids() } as i32;
+    let nr = crate::rq::nr_cpu_ids() as i32;
     loop {
         // SAFETY: both masks are valid.
         let cpu =

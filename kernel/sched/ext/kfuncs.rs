@@ -328,8 +328,7 @@ extern "C" fn scx_rs_bpf_error_bstr(fmt: *const u8, data: *const u64, data_sz: u
 
 #[no_mangle]
 extern "C" fn scx_rs_bpf_nr_cpu_ids() -> u32 {
-    // SAFETY: fixed after boot.
-    unsafe { bindings::scx_helper_nr_cpu_ids() }
+    crate::rq::nr_cpu_ids()
 }
 
 #[no_mangle]
@@ -402,8 +401,7 @@ extern "C" fn scx_rs_bpf_pick_any_cpu(allowed: *const bindings::cpumask, _flags:
             bindings::scx_helper_cpu_possible_mask(),
         )
     };
-    // SAFETY: fixed after boot.
-    if (cpu as u32) < unsafe { bindings::scx_helper_nr_cpu_ids() } {
+    if (cpu as u32) < crate::rq::nr_cpu_ids() {
         cpu
     } else {
         EBUSY.to_errno()

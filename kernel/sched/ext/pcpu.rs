@@ -105,8 +105,7 @@ extern "C" fn kick_workfn(_work: *mut bindings::irq_work) {
 
 /// Allocates the per-CPU entries. Called once at boot.
 pub(crate) fn init() -> Result {
-    // SAFETY: `nr_cpu_ids` is fixed by now.
-    let nr = unsafe { bindings::scx_helper_nr_cpu_ids() } as usize;
+    let nr = crate::rq::nr_cpu_ids() as usize;
     // SAFETY: single-threaded at boot; nothing reads `CPUS` yet.
     let cpus = unsafe { &mut *CPUS.0.get() };
     for _ in 0..nr {

@@ -17,6 +17,22 @@ use crate::task::Task;
 use core::marker::PhantomData;
 use kernel::types::Opaque;
 
+/// `nr_cpu_ids`: one more than the highest possible CPU number.
+pub(crate) fn nr_cpu_ids() -> u32 {
+    // SAFETY: `nr_cpu_ids` is fixed after boot.
+    unsafe { bindings::scx_helper_nr_cpu_ids() }
+}
+
+/// The possible CPUs, in increasing order.
+pub(crate) fn possible_cpus() -> impl Iterator<Item = i32> {
+    let mut cpu = -1;
+    core::iter::from_fn(move || {
+        // SAFETY: walking the possible mask has no preconditions.
+        cpu = unsafe { bindings::scx_helper_next_possible_cpu(cpu) };
+        ((cpu as u32) < nr_cpu_ids()).then_some(cpu)
+    })
+}
+
 /// A CPU's `struct rq`.
 #[repr(transparent)]
 pub(crate) struct Rq(Opaque<bindings::rq>);

@@ -62,14 +62,7 @@ fn init_early() {
     if layout::check().is_err() {
         panic!("sched_ext: the Rust bindings disagree with C on struct layout");
     }
-    let mut cpu = -1;
-    loop {
-        // SAFETY: walking the possible mask has no preconditions.
-        cpu = unsafe { bindings::scx_helper_next_possible_cpu(cpu) };
-        // SAFETY: as above.
-        if cpu as u32 >= unsafe { bindings::scx_helper_nr_cpu_ids() } {
-            break;
-        }
+    for cpu in rq::possible_cpus() {
         let rq = rq::Rq::of_cpu(cpu).as_ptr();
         // SAFETY: single-threaded boot; nothing uses rq->scx yet.
         unsafe {
