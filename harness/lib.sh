@@ -19,6 +19,7 @@ ARCH_GIVEN=${SCX_ARCH:-${ARCH:-}}
 ARCH=${ARCH_GIVEN:-x86_64}
 # The sched_ext core: rust (kernel/sched/ext/) or c (kernel/sched/ext.c,
 # the upstream reference).
+IMPL_GIVEN=${IMPL:-}
 IMPL=${IMPL:-rust}
 declare +x ARCH
 

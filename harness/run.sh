@@ -14,6 +14,7 @@ set -euo pipefail
 case "${1:-}" in
 _*)
 	RUNDIR=$OUT/logs/$RUN_ID
+	PLAN=$RUNDIR/plan.jsonl
 	;;
 esac
 
@@ -42,6 +43,7 @@ take_lock() {
 new_run() {
 	RUN_ID=$(date -u +%Y%m%dT%H%M%SZ)-$$
 	RUNDIR=$OUT/logs/$RUN_ID
+	PLAN=$RUNDIR/plan.jsonl
 	mkdir -p "$RUNDIR"
 	export RUN_ID
 }
@@ -186,6 +188,16 @@ selftest_names() {
 		sed -n 's/^ok [0-9]* \([^ ]*\) # SKIP.*/\1/p'
 }
 
+# plan SUITE all | TEST...: this run means to run these tests of SUITE on
+# this kernel.  The expected-pass check covers exactly what was planned.
+plan() {
+	local suite=$1
+	shift
+	if [ "$1" = all ]; then set -- --all; else set -- --tests "$@"; fi
+	python3 "$HARNESS/results.py" --results "$RESULTS" --run "$RUN_ID" plan \
+		--plan "$PLAN" --arch "$ARCH" --impl "$IMPL" --suite "$suite" "$@"
+}
+
 rows() {
 	python3 "$HARNESS/results.py" --results "$RESULTS" --run "$RUN_ID" "$1" "$2" \
 		--arch "$ARCH" --impl "$IMPL" --config "$CONFIG_NAME" \
@@ -197,14 +209,20 @@ suite_selftests() {
 	build_selftests
 	mapfile -t names < <(selftest_names)
 	[ "${#names[@]}" -gt 0 ] || die "the runner lists no tests"
+	if [ -n "${SELFTEST_FILTER:-}" ]; then
+		# The runner's -t matches a substring of the test's name.
+		mapfile -t names < <(printf '%s\n' "${names[@]}" | grep -F -- "$SELFTEST_FILTER" || true)
+		[ "${#names[@]}" -gt 0 ] || die "SELFTEST_FILTER=$SELFTEST_FILTER matches no selftest"
+	fi
+	# Without a filter the plan is the whole suite, so that an expected
+	# test the runner no longer has is reported, not silently dropped.
+	if [ -n "${SELFTEST_FILTER:-}" ]; then plan selftests "${names[@]}"; else plan selftests all; fi
+	plan boot selftests
+	[ "$IMPL" = rust ] && plan kunit all
 	msg "running ${#names[@]} selftests in a $ACCEL guest (timeout ${SELFTESTS_TIMEOUT} s); logs: $dir"
 	vm_run "$dir" "$SELFTESTS_TIMEOUT" "$HARNESS/guest/selftests.sh" "$dir" \
 		"$SELFTESTS_OUT/runner" ${SELFTEST_FILTER:+-t "$SELFTEST_FILTER"}
-	if [ -n "${SELFTEST_FILTER:-}" ]; then
-		rows selftests "$dir"
-	else
-		rows selftests "$dir" --tests "${names[@]}"
-	fi
+	rows selftests "$dir" --tests "${names[@]}"
 	# The Rust core's KUnit suite runs at boot of the same guest.
 	if [ "$IMPL" = rust ]; then
 		kunit_parse "$dir"
@@ -220,6 +238,8 @@ kunit_parse() {
 
 suite_schedulers() {
 	local dir=$RUNDIR/$CONFIG_NAME/schedulers bins=() s tmo
+	plan schedulers "$@"
+	plan boot schedulers
 	build_schedulers "$@"
 	for s in "$@"; do
 		bins+=("$SCX_OUT/build/bin/$s")
@@ -305,6 +325,9 @@ qemu_arm_run() {
 suite_armhf() {
 	local dir=$RUNDIR/$CONFIG_NAME/armhf initrd=$BUILD/initramfs-$CONFIG_NAME.cpio.gz
 	mkdir -p "$dir"
+	plan kunit all
+	plan selftests all
+	plan boot sched_ext_state armhf
 	# The runner is only needed for the attach attempt; without it the
 	# attach row says so and the rest still runs.
 	if ! build_armhf_runner; then
@@ -320,7 +343,7 @@ suite_armhf() {
 
 summary() {
 	python3 "$HARNESS/results.py" --results "$RESULTS" --run "$RUN_ID" \
-		summary --expected "$EXPECTED"
+		summary --expected "$EXPECTED" --plan "$PLAN"
 }
 
 # --- targets -------------------------------------------------------------
@@ -344,17 +367,35 @@ check_arch() {
 	esac
 }
 
-# make check: every architecture (or the one ARCH names), each in a process
-# of its own so that one that fails to build still leaves the other's rows.
+# The kernels make check runs, as ARCH/IMPL: on x86_64 the Rust core and
+# the C reference it is measured against, on armhf the Rust core.  ARCH=
+# or IMPL= on the command line narrows the list.
+check_configs() {
+	local c
+	for c in x86_64/rust x86_64/c armhf/rust; do
+		[ -n "$ARCH_GIVEN" ] && [ "${c%/*}" != "$ARCH" ] && continue
+		[ -n "$IMPL_GIVEN" ] && [ "${c#*/}" != "$IMPL" ] && continue
+		echo "$c"
+	done
+	# An architecture or core outside the list, asked for by name.
+	if [ -n "$ARCH_GIVEN" ] && [ -n "$IMPL_GIVEN" ] && ! [[ " x86_64/rust x86_64/c armhf/rust " == *" $ARCH/$IMPL "* ]]; then
+		echo "$ARCH/$IMPL"
+	fi
+	return 0
+}
+
+# make check: every kernel of check_configs, each in a process of its own
+# so that one that fails to build still leaves the others' rows.
 cmd_check() {
-	local t0 arch arches rc=0
+	local t0 c configs rc=0
 	t0=$(now)
 	new_run
-	if [ -n "$ARCH_GIVEN" ]; then arches=("$ARCH"); else arches=(x86_64 armhf); fi
-	for arch in "${arches[@]}"; do
-		if ! SCX_ARCH=$arch bash "$HARNESS/run.sh" _check-arch; then
+	mapfile -t configs < <(check_configs)
+	msg "checking ${configs[*]}"
+	for c in "${configs[@]}"; do
+		if ! SCX_ARCH=${c%/*} IMPL=${c#*/} bash "$HARNESS/run.sh" _check-arch; then
 			rc=1
-			SCX_ARCH=$arch bash "$HARNESS/run.sh" _failed-arch
+			SCX_ARCH=${c%/*} IMPL=${c#*/} bash "$HARNESS/run.sh" _failed-arch
 		fi
 	done
 	msg "check took $(elapsed "$t0") s"
