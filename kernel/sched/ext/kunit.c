@@ -31,6 +31,7 @@ static struct kunit_suite scx_rs_suite = {
 	.name = "sched_ext_rust",
 	.test_cases = scx_rs_cases,
 };
+
 kunit_test_suite(scx_rs_suite);
 
 MODULE_LICENSE("GPL");

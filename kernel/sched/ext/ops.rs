@@ -108,7 +108,10 @@ ops_call!(
 ops_call!(
     /// `ops.dispatch()`: `cpu` ran out of tasks.
     dispatch => dispatch, KfMask::DISPATCH,
-    (cpu: i32 => cpu, prev: Option<&Task> => prev.map_or(core::ptr::null_mut(), |p| p.as_ptr())) -> ()
+    (
+        cpu: i32 => cpu,
+        prev: Option<&Task> => prev.map_or(core::ptr::null_mut(), |p| p.as_ptr())
+    ) -> ()
 );
 ops_call!(
     /// `ops.tick()`: a tick hit `p`.
@@ -138,7 +141,10 @@ ops_call!(
 ops_call!(
     /// `ops.yield()`.
     yield_ => yield_, KfMask::REST,
-    (from: &Task => from.as_ptr(), to: Option<&Task> => to.map_or(core::ptr::null_mut(), |p| p.as_ptr())) -> bool
+    (
+        from: &Task => from.as_ptr(),
+        to: Option<&Task> => to.map_or(core::ptr::null_mut(), |p| p.as_ptr())
+    ) -> bool
 );
 ops_call!(
     /// `ops.set_weight()`.

@@ -8,11 +8,11 @@
 //! another CPU in the meantime. `sched_ext_entity.ops_state` arbitrates:
 //!
 //! ```text
-//!   NONE ──enqueue──> QUEUEING ──ops.enqueue() returns──> QUEUED
-//!    ^                   │                                   │
-//!    │          direct dispatch                dispatch (cmpxchg, qseq match)
-//!    │                   v                                   v
-//!    └────────────────── NONE <──── on a DSQ ──────────── DISPATCHING
+//!   NONE --enqueue--> QUEUEING --ops.enqueue() returns--> QUEUED
+//!    ^                   |                                   |
+//!    |          direct dispatch                dispatch (cmpxchg, qseq match)
+//!    |                   v                                   v
+//!    +------------------ NONE <---- on a DSQ ------------ DISPATCHING
 //! ```
 //!
 //! The low [`QSEQ_SHIFT`] bits hold the state, the rest hold a sequence
