@@ -3,7 +3,8 @@
 # see README.md.
 #
 #   make               install what is missing, build, boot, attach scx_simple
-#   make check         selftests and example schedulers; out/results.jsonl
+#   make check         selftests and example schedulers on x86_64 (Rust and C
+#                      cores) and armhf, checkpatch on the series
 #   make config        configure the kernel only (build/obj/ARCH-IMPL/.config)
 #   make kernel        build the kernel only
 #   make selftests     the upstream sched_ext selftests only
@@ -11,6 +12,8 @@
 #   make vm            a shell in the guest
 #   make install       install the toolchain only (root)
 #   make tree          assemble the kernel tree in build/src
+#   make series        the patch series for the mailing list, in out/series/
+#   make series-check  build the tree after every patch, x86_64 and armhf
 #   make clean         remove build/ and out/
 #
 # Variables: ARCH=x86_64|arm  IMPL=rust|c (default rust)  ACCEL=kvm|tcg (probed)
@@ -20,7 +23,7 @@
 RUN := bash harness/run.sh
 export ARCH IMPL ACCEL SELFTEST_FILTER SCHED_SECONDS CONFIG_EXTRA CLIPPY
 
-.PHONY: demo check config kernel selftests schedulers vm install tree clean
+.PHONY: demo check config kernel selftests schedulers vm install tree series series-check clean
 demo:
 	@$(RUN) demo
 check:
@@ -39,5 +42,9 @@ install:
 	@$(RUN) install
 tree:
 	@$(RUN) tree
+series:
+	@$(RUN) series
+series-check:
+	@$(RUN) series-check
 clean:
 	@$(RUN) clean

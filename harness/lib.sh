@@ -32,7 +32,8 @@ TOOLS=$BUILD/tools
 # The armhf guest's userspace, unpacked from Debian's armhf .debs.
 ARMHF_SYSROOT=$CACHE/armhf-sysroot
 VENV=$BUILD/venv
-SRC=$BUILD/src
+# The assembled kernel tree; make series-check builds from a worktree of it.
+SRC=${SCX_SRC:-$BUILD/src}
 
 msg() { printf '==> %s\n' "$*" >&2; }
 warn() { printf 'warning: %s\n' "$*" >&2; }
@@ -68,7 +69,7 @@ c | rust) ;;
 esac
 
 CONFIG_NAME=$ARCH-$IMPL
-OBJ=$BUILD/obj/$CONFIG_NAME
+OBJ=${SCX_OBJ:-$BUILD/obj/$CONFIG_NAME}
 
 # The kernel's version, from the assembled tree's Makefile, e.g. 6.12.117.
 base_version() {

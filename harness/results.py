@@ -14,6 +14,7 @@ Subcommands:
   schedulers RUNDIR    rows for the example schedulers
   armhf RUNDIR         the armhf guest: boot, sched_ext state, the struct_ops
                        attach attempt, and KUnit (from kunit.py's JSON)
+  checkpatch DIR       checkpatch --strict on each patch of the series
   plan                 record which tests of a suite this run means to run
   summary              the run's table, its counts and the expected-pass check
 """
@@ -472,6 +473,34 @@ def cmd_armhf(args):
     rows.write()
 
 
+def cmd_checkpatch(args):
+    """checkpatch --strict on each patch of the series: a patch passes with
+    no error and no warning; its CHECKs are listed in the row."""
+    rows = Rows(args)
+    names = sorted(f for f in os.listdir(args.rundir) if f.endswith(".checkpatch"))
+    if not names:
+        rows.add("checkpatch", "series", "fail", reason="checkpatch produced no results")
+    for f in names:
+        path = os.path.join(args.rundir, f)
+        with open(path, errors="replace") as fh:
+            text = fh.read()
+        name = f.removesuffix(".checkpatch")
+        m = re.search(r"^total: (\d+) errors, (\d+) warnings, (\d+) checks", text, re.M)
+        if not m:
+            rows.add("checkpatch", name, "fail", reason="checkpatch printed no total", log=path)
+            continue
+        errors, warnings, checks = map(int, m.groups())
+        if errors or warnings:
+            first = [l for l in text.splitlines() if l.startswith(("ERROR:", "WARNING:"))]
+            rows.add("checkpatch", name, "fail",
+                     reason=f"{errors} errors, {warnings} warnings: " + "; ".join(first[:3]), log=path)
+        else:
+            rows.add("checkpatch", name, "pass", log=path)
+            if checks:
+                rows.rows[-1]["checks"] = checks
+    rows.write()
+
+
 def cmd_fail(args):
     rows = Rows(args)
     rows.add(args.suite, args.test, "fail", reason=args.reason)
@@ -597,7 +626,7 @@ def main():
     p.add_argument("--results", required=True)
     p.add_argument("--run", required=True)
     sub = p.add_subparsers(dest="cmd", required=True)
-    for name in ("selftests", "schedulers", "armhf", "kunit"):
+    for name in ("selftests", "schedulers", "armhf", "kunit", "checkpatch"):
         s = sub.add_parser(name)
         s.add_argument("rundir")
         s.add_argument("--arch", required=True)
@@ -630,6 +659,7 @@ def main():
         "schedulers": cmd_schedulers,
         "armhf": cmd_armhf,
         "kunit": cmd_kunit,
+        "checkpatch": cmd_checkpatch,
         "fail": cmd_fail,
     }[args.cmd](args)
     return 0

@@ -5,6 +5,7 @@
 #   run.sh demo        install, build, boot, attach scx_simple under load
 #   run.sh check       the test suites; rows in out/results.jsonl
 #   run.sh install | tree | config | kernel | selftests | schedulers | vm | clean
+#   run.sh series | series-check
 #
 # ARCH=x86_64|arm and IMPL=c|rust choose the kernel.
 set -euo pipefail
@@ -385,7 +386,8 @@ check_configs() {
 }
 
 # make check: every kernel of check_configs, each in a process of its own
-# so that one that fails to build still leaves the others' rows.
+# so that one that fails to build still leaves the others' rows; then
+# checkpatch over the series.
 cmd_check() {
 	local t0 c configs rc=0
 	t0=$(now)
@@ -398,9 +400,25 @@ cmd_check() {
 			SCX_ARCH=${c%/*} IMPL=${c#*/} bash "$HARNESS/run.sh" _failed-arch
 		fi
 	done
+	suite_checkpatch || rc=1
 	msg "check took $(elapsed "$t0") s"
 	summary || rc=1
 	return "$rc"
+}
+
+# checkpatch --strict on every patch of the series, one row each.
+suite_checkpatch() {
+	local dir=$RUNDIR/checkpatch
+	msg "checkpatch --strict on the series; output in $dir"
+	if ! "$HARNESS/series.sh" checkpatch "$dir"; then
+		python3 "$HARNESS/results.py" --results "$RESULTS" --run "$RUN_ID" fail \
+			--arch series --impl all --config series --base "$(base_version)" \
+			--suite checkpatch --test series --reason "the series could not be made (see above)"
+		return 1
+	fi
+	ARCH=series IMPL=all plan checkpatch all
+	python3 "$HARNESS/results.py" --results "$RESULTS" --run "$RUN_ID" checkpatch "$dir" \
+		--arch series --impl all --config series --base "$(base_version)"
 }
 
 cmd_selftests() {
@@ -476,6 +494,8 @@ main() {
 	kernel) take_lock && step_install && step_tree && step_kernel ;;
 	config) take_lock && step_install && step_tree && "$HARNESS/kernel.sh" config ;;
 	check | selftests | schedulers | demo | vm) take_lock && "cmd_$target" ;;
+	series) take_lock && step_install && step_tree && "$HARNESS/series.sh" mail ;;
+	series-check) take_lock && step_install && step_tree && "$HARNESS/series.sh" check ;;
 	clean) take_lock && cmd_clean ;;
 	# Internal: one architecture of a check, under the caller's lock.
 	_check-arch) check_arch ;;

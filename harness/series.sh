@@ -4,11 +4,17 @@
 #
 #   series.sh branch REF         the series as commits on refs/heads/REF in
 #                                $SRC's repository (the tree assembly)
-#   series.sh names              the patch files, in order
-#   series.sh files              the new files of the repository
+#   series.sh mail               make series: out/series/, a git format-patch
+#                                series with a cover letter, signed by you;
+#                                also the branch "mail" in $SRC, whose
+#                                description is the cover letter (for b4)
+#   series.sh checkpatch DIR     checkpatch --strict on every patch; one
+#                                result file per patch in DIR
+#   series.sh check              make series-check: build after every patch
 #
 # The commits are made with git plumbing on a private index, so building the
-# series never touches a working tree.
+# series never touches a working tree, and a kernel build that reads $SRC
+# can go on while it runs.
 set -euo pipefail
 . "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
@@ -152,12 +158,260 @@ make_branch() {
 	echo "$parent"
 }
 
+# The identity `make series` signs with: git config user.name and
+# user.email of this repository (or the global ones).
+identity() {
+	local name email
+	name=$(git -C "$REPO" config user.name || true)
+	email=$(git -C "$REPO" config user.email || true)
+	[ -n "$name" ] && [ -n "$email" ] || return 1
+	printf '%s\n%s\n' "$name" "$email"
+}
+
 # A fixed date for the series: the repository's last commit's.
 series_date() { git -C "$REPO" log -1 --format=%ct HEAD 2>/dev/null || echo 0; }
+
+# --- checkpatch ---------------------------------------------------------------
+
+# checkpatch_dir OUTDIR PATCH...: checkpatch --strict on each patch; OUTDIR
+# gets NAME.checkpatch (its output) for each.
+checkpatch_patches() {
+	local out=$1 p rc
+	shift
+	mkdir -p "$out"
+	for p in "$@"; do
+		set +e
+		perl "$SRC/scripts/checkpatch.pl" --strict --no-tree --color=never \
+			${CHECKPATCH_EXTRA:-} "$p" >"$out/$(basename "$p").checkpatch" 2>&1
+		rc=$?
+		set -e
+		echo "exit=$rc" >>"$out/$(basename "$p").checkpatch"
+	done
+}
+
+# format_patches REF OUTDIR [format-patch args]: the series on REF as files.
+format_patches() {
+	local ref=$1 out=$2
+	shift 2
+	rm -rf "$out"
+	mkdir -p "$out"
+	git -C "$SRC" -c core.abbrev=12 format-patch -q --no-signature --zero-commit \
+		-o "$out" "$@" "base..$ref" >/dev/null
+}
+
+# make check: checkpatch on the series, with the sign-off of whoever runs it
+# when git knows who that is, and without the sign-off check otherwise.
+cmd_checkpatch() {
+	local out=$1 id=() signoff=0
+	if mapfile -t id < <(identity) && [ "${#id[@]}" -eq 2 ]; then
+		signoff=1
+	else
+		id=("scx-workbench" "scx-workbench@localhost")
+		CHECKPATCH_EXTRA="--no-signoff"
+		export CHECKPATCH_EXTRA
+	fi
+	make_branch checkpatch "${id[0]}" "${id[1]}" "$signoff" "$(series_date)" >/dev/null
+	format_patches checkpatch "$out/patches"
+	# Results are named after the patch files of patches/series, which
+	# the expected-pass list names; format-patch's names can differ.
+	local made=("$out"/patches/*.patch) names i
+	mapfile -t names < <(series_patch_names)
+	[ "${#made[@]}" -eq "${#names[@]}" ] ||
+		die "format-patch wrote ${#made[@]} patches for the ${#names[@]} of patches/series"
+	for i in "${!made[@]}"; do
+		[ "${made[$i]}" = "$out/patches/${names[$i]}" ] ||
+			mv "${made[$i]}" "$out/patches/${names[$i]}"
+	done
+	checkpatch_patches "$out" "$out"/patches/*.patch
+}
+
+# --- make series ----------------------------------------------------------------
+
+# The rows of the newest make check in out/results.jsonl, as a table.
+last_check_table() {
+	python3 - "$OUT/results.jsonl" <<-'EOF'
+		import json, sys, os
+		path = sys.argv[1]
+		if not os.path.exists(path):
+		    print("  (no make check has run in this clone yet)")
+		    sys.exit(0)
+		rows = [json.loads(l) for l in open(path) if l.strip()]
+		# The newest run that ran more than one kernel, else the newest.
+		runs = []
+		for r in rows:
+		    if r["run"] not in runs:
+		        runs.append(r["run"])
+		# checkpatch rows (arch "series") are shown apart, not as a kernel.
+		rows = [r for r in rows if r["arch"] != "series"]
+		def configs(run):
+		    return {(r["arch"], r["impl"]) for r in rows if r["run"] == run}
+		full = [r for r in runs if len(configs(r)) > 1]
+		run = (full or runs)[-1]
+		rs = [r for r in rows if r["run"] == run]
+		print(f"  make check, run {run}, base {rs[0]['base']}:")
+		print()
+		seen = []
+		for r in rs:
+		    c = (r["arch"], r["impl"])
+		    if c not in seen:
+		        seen.append(c)
+		for c in seen:
+		    cr = [r for r in rs if (r["arch"], r["impl"]) == c]
+		    n = {k: sum(1 for r in cr if r["result"] == k) for k in ("pass", "fail", "skip")}
+		    print(f"    {c[0]}/{c[1]}: {n['pass']} passed, {n['fail']} failed, {n['skip']} skipped")
+		bad = [r for r in rs if r["result"] != "pass"]
+		if bad:
+		    print()
+		    print("  Not passing in that run:")
+		    for r in bad:
+		        reason = (r.get("reason") or "").splitlines()[0][:110]
+		        print(f"    {r['result']}: {r['arch']}/{r['impl']} {r['suite']}/{r['test']}: {reason}")
+	EOF
+}
+
+# get_maintainer.pl over the patches: maintainers and reviewers go to To:,
+# lists and everyone else to Cc:.
+# MAINTAINERS is the one at the end of the series, which adds entries.
+maintainers() {
+	local dir=$1 ref=$2
+	git -C "$SRC" show "$ref:MAINTAINERS" >"$dir/MAINTAINERS"
+	local list
+	list=$(cd "$SRC" && perl scripts/get_maintainer.pl --mpath "$dir/MAINTAINERS" \
+		--no-git --no-git-fallback --no-tree "$dir"/0*.patch) || return 1
+	sort -u <<<"$list"
+}
+
+cmd_mail() {
+	local id=() dir=$OUT/series tmp line to=() cc=() desc commit
+	mapfile -t id < <(identity) || true
+	[ "${#id[@]}" -eq 2 ] ||
+		die "make series signs the patches as you: set git config user.name and user.email first"
+	tmp=$(mktemp -d)
+	# Not in $(...), where set -e does not hold.
+	make_branch mail "${id[0]}" "${id[1]}" 1 "$(series_date)" >"$tmp/commit"
+	commit=$(cat "$tmp/commit")
+	# The tree at the end of the series must be the tree the workbench builds.
+	if [ -n "$(git -C "$SRC" diff --name-only "series" "$commit" -- 2>/dev/null)" ]; then
+		warn "the series differs from the assembled tree in $SRC; run 'make tree'"
+	fi
+	format_patches mail "$tmp"
+	checkpatch_patches "$tmp/checkpatch" "$tmp"/*.patch
+	maintainers "$tmp" mail >"$tmp/maintainers" || die "get_maintainer.pl failed"
+	[ -s "$tmp/maintainers" ] || die "get_maintainer.pl named nobody for the series"
+	while IFS= read -r line; do
+		case "$line" in
+		*"(maintainer:"* | *"(reviewer:"*) to+=("--to=${line%% (*}") ;;
+		*) cc+=("--cc=${line%% (*}") ;;
+		esac
+	done <"$tmp/maintainers"
+	desc=$(cover_letter "$tmp/checkpatch")
+	git -C "$SRC" config "branch.mail.description" "$desc"
+	# No Message-ID: git send-email and b4 make their own and thread the
+	# patches to the cover letter.
+	format_patches mail "$dir" --cover-letter --cover-from-description=subject \
+		"${to[@]}" "${cc[@]}"
+	# format-patch dates the cover letter now; give it the series' date so
+	# that the output depends on the repository and identity only.
+	sed -i "s/^Date: .*/$(grep -m1 '^Date: ' "$(ls "$dir"/0001-*.patch)")/" "$dir/0000-cover-letter.patch"
+	rm -rf "$tmp"
+	msg "wrote $(find "$dir" -name '*.patch' | wc -l) files to $dir, signed by ${id[0]} <${id[1]}>"
+	msg "send with: git send-email $dir/*.patch"
+	ls "$dir" >&2
+}
+
+# The cover letter's subject and text: patches/cover-letter with the rows of
+# the last make check and checkpatch's counts filled in.
+cover_letter() {
+	local cp=$1 f tested counts
+	tested=$(last_check_table)
+	counts=$(for f in "$cp"/*.checkpatch; do
+		printf '    %s: %s\n' "$(basename "$f" .patch.checkpatch | cut -c1-4)" \
+			"$(grep -E '^total:' "$f" | head -n1 | sed 's/^total: //')"
+	done)
+	python3 - "$REPO/patches/cover-letter" "$tested" "$counts" "$(base_version)" \
+		"$(cat "$SRC/.git/scx-base-package")" <<-'EOF'
+		import sys
+		text = open(sys.argv[1]).read()
+		text = (text.replace("@TESTED@", sys.argv[2]).replace("@CHECKPATCH@", sys.argv[3])
+		        .replace("@BASE@", sys.argv[4]).replace("@PACKAGE@", sys.argv[5]))
+		sys.stdout.write(text)
+	EOF
+}
+
+# --- make series-check --------------------------------------------------------
+
+# Build the tree after every patch, each architecture with the C core and,
+# once the series has it, the Rust core; checkpatch --strict on each patch.
+cmd_check() {
+	local id=() signoff=1 commits=() n i c arch impl wt=$BUILD/series-check/src
+	local log rows=$OUT/series-check.txt t0 res cp total=0 failed=0 files rust_opt
+	mapfile -t id < <(identity) || true
+	if [ "${#id[@]}" -ne 2 ]; then
+		id=("scx-workbench" "scx-workbench@localhost")
+		signoff=0
+		CHECKPATCH_EXTRA="--no-signoff"
+		export CHECKPATCH_EXTRA
+	fi
+	make_branch series-check "${id[0]}" "${id[1]}" "$signoff" "$(series_date)" >/dev/null
+	mapfile -t commits < <(git -C "$SRC" rev-list --reverse base..series-check)
+	n=${#commits[@]}
+	format_patches series-check "$BUILD/series-check/patches"
+	rm -rf "$BUILD/series-check/checkpatch"
+	checkpatch_patches "$BUILD/series-check/checkpatch" "$BUILD/series-check/patches"/*.patch
+	# A worktree of an earlier $SRC (unpacked again since) is stale.
+	if ! git -C "$wt" rev-parse --git-dir >/dev/null 2>&1; then
+		rm -rf "$wt"
+		git -C "$SRC" worktree prune
+		git -C "$SRC" worktree add -q --detach "$wt" base
+	fi
+	mkdir -p "$(dirname "$rows")"
+	: >"$rows"
+	for ((i = 0; i < n; i++)); do
+		c=${commits[$i]}
+		git -C "$wt" checkout -q -f --detach "$c"
+		cp=$(ls "$BUILD/series-check/checkpatch/$(printf '%04d' $((i + 1)))-"*.checkpatch)
+		files=$(git -C "$SRC" diff --name-only "$c^" "$c")
+		rust_opt=0
+		grep -q '^config SCHED_CLASS_EXT_RUST$' "$wt/kernel/Kconfig.preempt" && rust_opt=1
+		for arch in x86_64 armhf; do
+			for impl in c rust; do
+				if [ "$impl" = rust ] && [ "$rust_opt" = 0 ]; then
+					res="n/a (no SCHED_CLASS_EXT_RUST yet)"
+				elif [ "$impl" = c ] && [ "$rust_opt" = 1 ] &&
+					! grep -qvE '^(kernel/sched/ext/|kernel/sched/ext_abi\.|Documentation/|MAINTAINERS$)' <<<"$files"; then
+					res="n/a (touches only the Rust core)"
+				else
+					log=$BUILD/logs/series-check-$(printf '%02d' $((i + 1)))-$arch-$impl.log
+					t0=$(now)
+					total=$((total + 1))
+					if SCX_SRC=$wt SCX_ARCH=$arch IMPL=$impl \
+						SCX_OBJ=$BUILD/series-check/obj/$arch-$impl SCX_LENIENT_CONFIG=1 \
+						SCX_LOGS=$BUILD/series-check/logs/$(printf '%02d' $((i + 1)))-$arch-$impl \
+						bash "$HARNESS/kernel.sh" >"$log" 2>&1; then
+						res="ok ($(elapsed "$t0") s)"
+					else
+						res="FAIL (log: $log)"
+						failed=$((failed + 1))
+					fi
+				fi
+				printf '%02d %-60.60s %-6s %-4s %s; checkpatch %s\n' $((i + 1)) \
+					"$(git -C "$SRC" log -1 --format=%s "$c")" "$arch" "$impl" "$res" \
+					"$(grep -E '^total:' "$cp" | sed 's/^total: //')" | tee -a "$rows"
+			done
+		done
+	done
+	local cp_bad
+	cp_bad=$({ grep -L '^total: 0 errors, 0 warnings' "$BUILD/series-check/checkpatch"/*.checkpatch || true; } | wc -l)
+	echo "series-check: $n patches; $((total - failed)) builds passed, $failed failed; checkpatch: $((n - cp_bad)) of $n without errors or warnings" | tee -a "$rows"
+	[ "$failed" = 0 ] && [ "$cp_bad" = 0 ]
+}
 
 case "${1:-}" in
 branch) make_branch "$2" scx-workbench scx-workbench@localhost 0 "$(series_date)" ;;
 names) series_patch_names ;;
 files) overlay_files ;;
-*) die "usage: series.sh branch REF | names | files" ;;
+mail) cmd_mail ;;
+checkpatch) cmd_checkpatch "$2" ;;
+check) cmd_check ;;
+*) die "usage: series.sh branch REF | names | files | mail | checkpatch DIR | check" ;;
 esac
