@@ -7,8 +7,9 @@
 //! every later `task_struct` field by 8 bytes. Everything the crate reads
 //! from C memory directly is listed here and compared with `offsetof()` and
 //! `sizeof()` computed by the C compiler (`scx_helper_layout()`). On a
-//! mismatch the core refuses to register with BPF, so no scheduler can run
-//! on wrong offsets.
+//! mismatch the kernel panics at boot, in `init_early()`, naming each field
+//! that differs: that runs before the core writes any rq or task, and every
+//! later access would use the wrong offsets.
 
 use crate::bindings::{
     rq, sched_ext_entity, sched_ext_ops, scx_dispatch_q, scx_exit_info, scx_rq, task_struct,
