@@ -31,14 +31,27 @@ LLVM_TOOLS=(CLANG="clang-$LLVM_VERSION" LLC="llc-$LLVM_VERSION"
 	LLVM_STRIP="llvm-strip-$LLVM_VERSION" LLVM_OBJCOPY="llvm-objcopy-$LLVM_VERSION")
 
 # One harness run at a time per build folder: two would rebuild the same
-# tree and kernel under each other.
+# tree and kernel under each other.  take_lock DIR locks another folder.
 take_lock() {
-	mkdir -p "$BUILD"
-	exec 9>>"$BUILD/.lock"
+	local dir=${1:-$BUILD}
+	mkdir -p "$dir"
+	exec 9>>"$dir/.lock"
 	if ! flock -n 9; then
-		die "another workbench run (pid $(cat "$BUILD/.lock.pid" 2>/dev/null || echo '?')) is using $BUILD; wait for it to finish or stop it"
+		die "another workbench run (pid $(cat "$dir/.lock.pid" 2>/dev/null || echo '?')) is using $dir; wait for it to finish or stop it"
 	fi
-	echo "$$" >"$BUILD/.lock.pid"
+	echo "$$" >"$dir/.lock.pid"
+}
+
+# make series-check builds for an hour in a worktree and object folders of
+# its own; once the tree is assembled it holds only its own lock, so that
+# make check and make bench can run meanwhile.
+cmd_series_check() {
+	take_lock
+	step_install
+	step_tree
+	exec 9>&-
+	take_lock "$BUILD/series-check"
+	"$HARNESS/series.sh" check
 }
 
 new_run() {
@@ -495,7 +508,7 @@ main() {
 	config) take_lock && step_install && step_tree && "$HARNESS/kernel.sh" config ;;
 	check | selftests | schedulers | demo | vm) take_lock && "cmd_$target" ;;
 	series) take_lock && step_install && step_tree && "$HARNESS/series.sh" mail ;;
-	series-check) take_lock && step_install && step_tree && "$HARNESS/series.sh" check ;;
+	series-check) cmd_series_check ;;
 	clean) take_lock && cmd_clean ;;
 	# Internal: one architecture of a check, under the caller's lock.
 	_check-arch) check_arch ;;
