@@ -12,6 +12,7 @@
 #   make vm            a shell in the guest
 #   make install       install the toolchain only (root)
 #   make tree          assemble the kernel tree in build/src
+#   make bench         the Rust core against the C core, by instruction count
 #   make series        the patch series for the mailing list, in out/series/
 #   make series-check  build the tree after every patch, x86_64 and armhf
 #   make clean         remove build/ and out/
@@ -19,11 +20,13 @@
 # Variables: ARCH=x86_64|arm  IMPL=rust|c (default rust)  ACCEL=kvm|tcg (probed)
 #            SELFTEST_FILTER=NAME  SCHED_SECONDS=20  CONFIG_EXTRA=FILE
 #            CLIPPY=1 (lint the Rust code while building)
+#            BENCH_ROUNDS=5 BENCH_SCALE=1 (make bench)
 
 RUN := bash harness/run.sh
 export ARCH IMPL ACCEL SELFTEST_FILTER SCHED_SECONDS CONFIG_EXTRA CLIPPY
+export BENCH_ROUNDS BENCH_SCALE
 
-.PHONY: demo check config kernel selftests schedulers vm install tree series series-check clean
+.PHONY: demo check config kernel selftests schedulers vm install tree series series-check bench clean
 demo:
 	@$(RUN) demo
 check:
@@ -42,6 +45,8 @@ install:
 	@$(RUN) install
 tree:
 	@$(RUN) tree
+bench:
+	@$(RUN) bench
 series:
 	@$(RUN) series
 series-check:

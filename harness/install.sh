@@ -26,6 +26,8 @@ PACKAGES=(
 	libzstd-dev zlib1g-dev pkg-config
 	# the harness itself
 	util-linux coreutils
+	# make bench: its workloads in the guest
+	linux-perf rt-tests
 )
 
 # The armhf guest's userspace: busybox, and the libraries the cross-built
@@ -116,6 +118,19 @@ install_virtme_ng() {
 	fi
 }
 
+# make bench draws its plot with matplotlib, in the same venv.
+install_matplotlib() {
+	local shown
+	shown=$("$VENV/bin/pip" show matplotlib 2>/dev/null || true)
+	grep -qx "Version: $MATPLOTLIB_VERSION" <<<"$shown" && return 0
+	msg "installing matplotlib $MATPLOTLIB_VERSION from PyPI into $VENV"
+	if ! logged "$BUILD/logs/matplotlib-install.log" \
+		"$VENV/bin/pip" install --disable-pip-version-check "matplotlib==$MATPLOTLIB_VERSION"; then
+		printf 'error: could not install matplotlib %s\n' "$MATPLOTLIB_VERSION" >&2
+		return 1
+	fi
+}
+
 # Download the armhf .debs and unpack them into $ARMHF_SYSROOT.
 fetch_armhf_sysroot() {
 	local dir=$CACHE/debs-armhf p missing=()
@@ -182,6 +197,8 @@ main() {
 	install_packages || ok=0
 	install_bindgen || ok=0
 	install_virtme_ng || ok=0
+	# Only make bench plots.
+	if [ "${1:-}" = bench ]; then install_matplotlib || ok=0; fi
 	fetch_armhf_sysroot || ok=0
 	verify || ok=0
 	[ "$ok" = 1 ] || die "the toolchain is incomplete (see above)"

@@ -26,6 +26,7 @@ declare +x ARCH
 # Pinned tools.  The harness installs exactly these.
 BINDGEN_VERSION=0.73.2
 VIRTME_NG_VERSION=1.42
+MATPLOTLIB_VERSION=3.9.4
 LLVM_VERSION=19
 
 TOOLS=$BUILD/tools

@@ -5,7 +5,7 @@
 #   run.sh demo        install, build, boot, attach scx_simple under load
 #   run.sh check       the test suites; rows in out/results.jsonl
 #   run.sh install | tree | config | kernel | selftests | schedulers | vm | clean
-#   run.sh series | series-check
+#   run.sh series | series-check | bench
 #
 # ARCH=x86_64|arm and IMPL=c|rust choose the kernel.
 set -euo pipefail
@@ -88,6 +88,9 @@ vng_args() {
 	local a=(--run "$OBJ/$KIMAGE" --cpus "$GUEST_CPUS" --memory "$GUEST_MEM"
 		--force-9p --append "root=/dev/root panic=-1 oops=panic")
 	[ "$ACCEL" = tcg ] && a+=(--disable-kvm)
+	# The benchmark's guests count instructions: their clock is a path
+	# length that the host's load does not change.
+	[ -n "${GUEST_QEMU_OPTS:-}" ] && a+=(--qemu-opts "$GUEST_QEMU_OPTS")
 	printf '%s\n' "${a[@]}"
 }
 
@@ -434,6 +437,65 @@ suite_checkpatch() {
 		--arch series --impl all --config series --base "$(base_version)"
 }
 
+# --- the benchmark ---------------------------------------------------------
+#
+# The same workloads on the C and the Rust core, each under no BPF
+# scheduler (fair), scx_simple (FIFO and vtime) and scx_qmap, in guests
+# booted with -icount shift=0,sleep=off: the guest's clock advances one
+# nanosecond per executed instruction, so a figure is the same whatever
+# else the host does.  Rounds alternate the cores: C, Rust, C, Rust, ...
+
+BENCH_ROUNDS=${BENCH_ROUNDS:-5}
+BENCH_SCALE=${BENCH_SCALE:-1}
+BENCH_TIMEOUT=${BENCH_TIMEOUT:-1800}
+BENCH_RESULTS=$OUT/bench.jsonl
+
+bench_specs() {
+	local bin=$SCX_OUT/build/bin
+	printf '%s\n' "fair=" "simple=$bin/scx_simple" "simple-vtime=$bin/scx_simple,-v" \
+		"qmap=$bin/scx_qmap"
+}
+
+# One core's kernel and schedulers, built.
+bench_prepare() {
+	prepare
+	build_schedulers scx_simple scx_qmap
+}
+
+# One round on one core: a guest that runs every workload under every
+# scheduler; its figures go to out/bench.jsonl.
+bench_round() {
+	local r=$1 dir specs
+	dir=$RUNDIR/$CONFIG_NAME/bench-$r
+	mapfile -t specs < <(bench_specs)
+	probe_accel
+	msg "bench round $r on the $IMPL core (icount guest, timeout ${BENCH_TIMEOUT} s); logs: $dir"
+	GUEST_QEMU_OPTS="-icount shift=0,sleep=off" \
+		vm_run "$dir" "$BENCH_TIMEOUT" "$HARNESS/guest/bench.sh" "$dir" "$BENCH_SCALE" "${specs[@]}"
+	python3 "$HARNESS/bench.py" --results "$BENCH_RESULTS" --run "$RUN_ID" collect "$dir" \
+		--core "$IMPL" --round "$r"
+}
+
+cmd_bench() {
+	local t0 r impl
+	t0=$(now)
+	new_run
+	"$HARNESS/install.sh" bench
+	for impl in c rust; do
+		SCX_ARCH=x86_64 IMPL=$impl bash "$HARNESS/run.sh" _bench-prepare ||
+			die "building the x86_64/$impl kernel or its schedulers failed"
+	done
+	for ((r = 1; r <= BENCH_ROUNDS; r++)); do
+		for impl in c rust; do
+			SCX_ARCH=x86_64 IMPL=$impl bash "$HARNESS/run.sh" _bench-round "$r" ||
+				warn "bench round $r on the $impl core failed; see above"
+		done
+	done
+	msg "bench took $(elapsed "$t0") s"
+	"$VENV/bin/python3" "$HARNESS/bench.py" --results "$BENCH_RESULTS" --run "$RUN_ID" report \
+		--png "$OUT/bench.png"
+}
+
 cmd_selftests() {
 	new_run
 	prepare
@@ -508,6 +570,9 @@ main() {
 	config) take_lock && step_install && step_tree && "$HARNESS/kernel.sh" config ;;
 	check | selftests | schedulers | demo | vm) take_lock && "cmd_$target" ;;
 	series) take_lock && step_install && step_tree && "$HARNESS/series.sh" mail ;;
+	bench) take_lock && cmd_bench ;;
+	_bench-prepare) bench_prepare ;;
+	_bench-round) bench_round "$2" ;;
 	series-check) cmd_series_check ;;
 	clean) take_lock && cmd_clean ;;
 	# Internal: one architecture of a check, under the caller's lock.
