@@ -21,10 +21,11 @@
 #            SELFTEST_FILTER=NAME  SCHED_SECONDS=20  CONFIG_EXTRA=FILE
 #            CLIPPY=1 (lint the Rust code while building)
 #            BENCH_ROUNDS=5 BENCH_SCALE=1 (make bench)
+#            SERIES_PATCHES=N or N-M (make series-check: those patches only)
 
 RUN := bash harness/run.sh
 export ARCH IMPL ACCEL SELFTEST_FILTER SCHED_SECONDS CONFIG_EXTRA CLIPPY
-export BENCH_ROUNDS BENCH_SCALE
+export BENCH_ROUNDS BENCH_SCALE SERIES_PATCHES
 
 .PHONY: demo check config kernel selftests schedulers vm install tree series series-check bench clean
 demo:
