@@ -15,20 +15,10 @@ outdir=$1
 scale=$2
 shift 2
 
-SCX=/sys/kernel/sched_ext
+. "$(dirname "${BASH_SOURCE[0]}")/common.sh"
+
 out=$outdir/bench.txt
 : >"$out"
-
-kmsg() { printf 'scx-workbench: %s\n' "$*" >/dev/kmsg; }
-
-wait_state() {
-	local i
-	for ((i = 0; i < $2; i++)); do
-		[ "$(cat "$SCX/state")" = "$1" ] && return 0
-		sleep 0.1
-	done
-	return 1
-}
 
 # Guest seconds, from the instruction-counting clock.
 now() { date +%s.%N; }

@@ -11,19 +11,7 @@ outdir=$1
 duration=$2
 shift 2
 
-SCX=/sys/kernel/sched_ext
-
-kmsg() { printf 'scx-workbench: %s\n' "$*" >/dev/kmsg; }
-
-# Wait up to $2 tenths of a second for the sched_ext state to read $1.
-wait_state() {
-	local i
-	for ((i = 0; i < $2; i++)); do
-		[ "$(cat "$SCX/state")" = "$1" ] && return 0
-		sleep 0.1
-	done
-	return 1
-}
+. "$(dirname "${BASH_SOURCE[0]}")/common.sh"
 
 # Tasks that are in the ext class right now, from their /proc/PID/sched.
 ext_tasks() {

@@ -11,7 +11,7 @@ outdir=$1
 runner=$2
 shift 2
 
-kmsg() { printf 'scx-workbench: %s\n' "$*" >/dev/kmsg; }
+. "$(dirname "${BASH_SOURCE[0]}")/common.sh"
 
 echo "booted $(uname -r)" >"$outdir/guest-started"
 kmsg "suite selftests begin"
