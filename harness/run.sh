@@ -273,7 +273,7 @@ suite_schedulers() {
 # 32-bit ARM runs under qemu-system-arm on QEMU's virt machine with a busybox
 # initramfs: virtme-ng shares the host's userspace, which is x86_64.  KUnit
 # runs at boot and prints KTAP to the console; the initramfs's /init reads
-# the sched_ext state and tries to attach a struct_ops scheduler.
+# the sched_ext state and runs every selftest, one runner call each.
 
 ARMHF_TIMEOUT=${ARMHF_TIMEOUT:-900}
 

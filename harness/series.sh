@@ -259,13 +259,22 @@ last_check_table() {
 		    cr = [r for r in rs if (r["arch"], r["impl"]) == c]
 		    n = {k: sum(1 for r in cr if r["result"] == k) for k in ("pass", "fail", "skip")}
 		    print(f"    {c[0]}/{c[1]}: {n['pass']} passed, {n['fail']} failed, {n['skip']} skipped")
-		bad = [r for r in rs if r["result"] != "pass"]
-		if bad:
+		# Rows that did not pass, grouped by kernel, result and reason (up
+		# to its first ';'), wrapped for mail.
+		import textwrap
+		groups = {}
+		for r in rs:
+		    if r["result"] == "pass":
+		        continue
+		    why = (r.get("reason") or "").splitlines()[0].split(";")[0].rstrip(":")
+		    key = (r["arch"], r["impl"], r["result"], why)
+		    groups.setdefault(key, []).append(f"{r['suite']}/{r['test']}")
+		if groups:
 		    print()
 		    print("  Not passing in that run:")
-		    for r in bad:
-		        reason = (r.get("reason") or "").splitlines()[0][:110]
-		        print(f"    {r['result']}: {r['arch']}/{r['impl']} {r['suite']}/{r['test']}: {reason}")
+		    for (arch, impl, result, why), tests in groups.items():
+		        text = f"{result} ({len(tests)}), {arch}/{impl}: {', '.join(tests)}: {why}"
+		        print(textwrap.fill(text, 72, initial_indent="    - ", subsequent_indent="      "))
 	EOF
 }
 
