@@ -168,6 +168,21 @@ identity() {
 	printf '%s\n%s\n' "$name" "$email"
 }
 
+# check_branch REF: the series on REF for checking, signed off by whoever
+# runs it when git knows who that is; otherwise unsigned, and checkpatch
+# is told not to look for the sign-off.
+check_branch() {
+	local id=()
+	mapfile -t id < <(identity) || true
+	if [ "${#id[@]}" -eq 2 ]; then
+		make_branch "$1" "${id[0]}" "${id[1]}" 1 "$(series_date)" >/dev/null
+	else
+		CHECKPATCH_EXTRA="--no-signoff"
+		export CHECKPATCH_EXTRA
+		make_branch "$1" scx-workbench scx-workbench@localhost 0 "$(series_date)" >/dev/null
+	fi
+}
+
 # A fixed date for the series: the repository's last commit's.
 series_date() { git -C "$REPO" log -1 --format=%ct HEAD 2>/dev/null || echo 0; }
 
@@ -202,15 +217,8 @@ format_patches() {
 # make check: checkpatch on the series, with the sign-off of whoever runs it
 # when git knows who that is, and without the sign-off check otherwise.
 cmd_checkpatch() {
-	local out=$1 id=() signoff=0
-	if mapfile -t id < <(identity) && [ "${#id[@]}" -eq 2 ]; then
-		signoff=1
-	else
-		id=("scx-workbench" "scx-workbench@localhost")
-		CHECKPATCH_EXTRA="--no-signoff"
-		export CHECKPATCH_EXTRA
-	fi
-	make_branch checkpatch "${id[0]}" "${id[1]}" "$signoff" "$(series_date)" >/dev/null
+	local out=$1
+	check_branch checkpatch
 	format_patches checkpatch "$out/patches"
 	# Results are named after the patch files of patches/series, which
 	# the expected-pass list names; format-patch's names can differ.
@@ -352,16 +360,9 @@ cover_letter() {
 # Build the tree after every patch, each architecture with the C core and,
 # once the series has it, the Rust core; checkpatch --strict on each patch.
 cmd_check() {
-	local id=() signoff=1 commits=() n i c arch impl wt=$BUILD/series-check/src
+	local commits=() n i c arch impl wt=$BUILD/series-check/src
 	local log rows=$OUT/series-check.txt t0 res cp total=0 failed=0 files rust_opt arm_rust
-	mapfile -t id < <(identity) || true
-	if [ "${#id[@]}" -ne 2 ]; then
-		id=("scx-workbench" "scx-workbench@localhost")
-		signoff=0
-		CHECKPATCH_EXTRA="--no-signoff"
-		export CHECKPATCH_EXTRA
-	fi
-	make_branch series-check "${id[0]}" "${id[1]}" "$signoff" "$(series_date)" >/dev/null
+	check_branch series-check
 	mapfile -t commits < <(git -C "$SRC" rev-list --reverse base..series-check)
 	n=${#commits[@]}
 	# SERIES_PATCHES=A-B (or A) checks only those patches.
