@@ -26,11 +26,9 @@ unsafe fn args<'a>(
     unsafe { (RqLocked::assume(rq), Task::from_raw(p)) }
 }
 
-/// Entry point for C; see the module documentation.
-///
 /// # Safety
 ///
-/// Callers guarantee what this relies on: the core calls enqueue_task with the rq locked.
+/// The core calls enqueue_task with the rq locked.
 #[no_mangle]
 unsafe extern "C" fn scx_rs_enqueue_task(
     rq: *mut bindings::rq,
@@ -42,11 +40,9 @@ unsafe extern "C" fn scx_rs_enqueue_task(
     class::enqueue_task(&rq, p, flags);
 }
 
-/// Entry point for C; see the module documentation.
-///
 /// # Safety
 ///
-/// Callers guarantee what this relies on: the core calls dequeue_task with the rq locked.
+/// The core calls dequeue_task with the rq locked.
 #[no_mangle]
 unsafe extern "C" fn scx_rs_dequeue_task(
     rq: *mut bindings::rq,
@@ -58,22 +54,18 @@ unsafe extern "C" fn scx_rs_dequeue_task(
     class::dequeue_task(&rq, p, flags)
 }
 
-/// Entry point for C; see the module documentation.
-///
 /// # Safety
 ///
-/// Callers guarantee what this relies on: the core calls yield_task with the rq locked.
+/// The core calls yield_task with the rq locked.
 #[no_mangle]
 unsafe extern "C" fn scx_rs_yield_task(rq: *mut bindings::rq) {
     // SAFETY: the core calls yield_task with the rq locked.
     class::yield_task(&unsafe { RqLocked::assume(rq) });
 }
 
-/// Entry point for C; see the module documentation.
-///
 /// # Safety
 ///
-/// Callers guarantee what this relies on: the core calls yield_to_task with both rqs locked.
+/// The core calls yield_to_task with both rqs locked.
 #[no_mangle]
 unsafe extern "C" fn scx_rs_yield_to_task(
     rq: *mut bindings::rq,
@@ -94,11 +86,9 @@ extern "C" fn scx_rs_wakeup_preempt(
 ) {
 }
 
-/// Entry point for C; see the module documentation.
-///
 /// # Safety
 ///
-/// Callers guarantee what this relies on: the core calls balance with the rq locked and pinned by
+/// The core calls balance with the rq locked and pinned by
 /// `rf`.
 #[no_mangle]
 unsafe extern "C" fn scx_rs_balance(
@@ -111,22 +101,18 @@ unsafe extern "C" fn scx_rs_balance(
     class::balance(&rq, prev, rf)
 }
 
-/// Entry point for C; see the module documentation.
-///
 /// # Safety
 ///
-/// Callers guarantee what this relies on: the core calls pick_task with the rq locked.
+/// The core calls pick_task with the rq locked.
 #[no_mangle]
 unsafe extern "C" fn scx_rs_pick_task(rq: *mut bindings::rq) -> *mut bindings::task_struct {
     // SAFETY: the core calls pick_task with the rq locked.
     class::pick_task(&unsafe { RqLocked::assume(rq) })
 }
 
-/// Entry point for C; see the module documentation.
-///
 /// # Safety
 ///
-/// Callers guarantee what this relies on: the core calls put_prev_task with the rq locked; `next`,
+/// The core calls put_prev_task with the rq locked; `next`,
 /// if set, is the task it picked on this rq.
 #[no_mangle]
 unsafe extern "C" fn scx_rs_put_prev_task(
@@ -144,11 +130,9 @@ unsafe extern "C" fn scx_rs_put_prev_task(
     class::put_prev_task(&rq, p, next);
 }
 
-/// Entry point for C; see the module documentation.
-///
 /// # Safety
 ///
-/// Callers guarantee what this relies on: the core calls set_next_task with the rq locked.
+/// The core calls set_next_task with the rq locked.
 #[no_mangle]
 unsafe extern "C" fn scx_rs_set_next_task(
     rq: *mut bindings::rq,
@@ -160,11 +144,9 @@ unsafe extern "C" fn scx_rs_set_next_task(
     class::set_next_task(&rq, p);
 }
 
-/// Entry point for C; see the module documentation.
-///
 /// # Safety
 ///
-/// Callers guarantee what this relies on: the core calls select_task_rq with `p->pi_lock` held.
+/// The core calls select_task_rq with `p->pi_lock` held.
 #[no_mangle]
 unsafe extern "C" fn scx_rs_select_task_rq(
     p: *mut bindings::task_struct,
@@ -180,11 +162,9 @@ unsafe extern "C" fn scx_rs_select_task_rq(
 #[no_mangle]
 extern "C" fn scx_rs_task_woken(_rq: *mut bindings::rq, _p: *mut bindings::task_struct) {}
 
-/// Entry point for C; see the module documentation.
-///
 /// # Safety
 ///
-/// Callers guarantee what this relies on: the core holds `p`'s pi_lock and rq lock.
+/// The core holds `p`'s pi_lock and rq lock.
 #[no_mangle]
 unsafe extern "C" fn scx_rs_set_cpus_allowed(
     p: *mut bindings::task_struct,
@@ -194,33 +174,27 @@ unsafe extern "C" fn scx_rs_set_cpus_allowed(
     class::set_cpus_allowed(unsafe { Task::from_raw(p) }, ctx);
 }
 
-/// Entry point for C; see the module documentation.
-///
 /// # Safety
 ///
-/// Callers guarantee what this relies on: the core calls rq_online with the rq locked.
+/// The core calls rq_online with the rq locked.
 #[no_mangle]
 unsafe extern "C" fn scx_rs_rq_online(rq: *mut bindings::rq) {
     // SAFETY: the core calls rq_online with the rq locked.
     class::set_online(&unsafe { RqLocked::assume(rq) }, true);
 }
 
-/// Entry point for C; see the module documentation.
-///
 /// # Safety
 ///
-/// Callers guarantee what this relies on: the core calls rq_offline with the rq locked.
+/// The core calls rq_offline with the rq locked.
 #[no_mangle]
 unsafe extern "C" fn scx_rs_rq_offline(rq: *mut bindings::rq) {
     // SAFETY: the core calls rq_offline with the rq locked.
     class::set_online(&unsafe { RqLocked::assume(rq) }, false);
 }
 
-/// Entry point for C; see the module documentation.
-///
 /// # Safety
 ///
-/// Callers guarantee what this relies on: the core calls task_tick with the rq locked.
+/// The core calls task_tick with the rq locked.
 #[no_mangle]
 unsafe extern "C" fn scx_rs_task_tick(
     rq: *mut bindings::rq,
@@ -232,22 +206,18 @@ unsafe extern "C" fn scx_rs_task_tick(
     class::task_tick(&rq, curr);
 }
 
-/// Entry point for C; see the module documentation.
-///
 /// # Safety
 ///
-/// Callers guarantee what this relies on: the core holds `p`'s pi_lock and rq lock.
+/// The core holds `p`'s pi_lock and rq lock.
 #[no_mangle]
 unsafe extern "C" fn scx_rs_switching_to(_rq: *mut bindings::rq, p: *mut bindings::task_struct) {
     // SAFETY: the core holds `p`'s pi_lock and rq lock.
     enable::switching_to(unsafe { Task::from_raw(p) });
 }
 
-/// Entry point for C; see the module documentation.
-///
 /// # Safety
 ///
-/// Callers guarantee what this relies on: the core holds `p`'s pi_lock and rq lock.
+/// The core holds `p`'s pi_lock and rq lock.
 #[no_mangle]
 unsafe extern "C" fn scx_rs_switched_from(_rq: *mut bindings::rq, p: *mut bindings::task_struct) {
     // SAFETY: the core holds `p`'s pi_lock and rq lock.
@@ -258,11 +228,9 @@ unsafe extern "C" fn scx_rs_switched_from(_rq: *mut bindings::rq, p: *mut bindin
 #[no_mangle]
 extern "C" fn scx_rs_switched_to(_rq: *mut bindings::rq, _p: *mut bindings::task_struct) {}
 
-/// Entry point for C; see the module documentation.
-///
 /// # Safety
 ///
-/// Callers guarantee what this relies on: the core holds `p`'s rq lock and passes a valid weight.
+/// The core holds `p`'s rq lock and passes a valid weight.
 #[no_mangle]
 unsafe extern "C" fn scx_rs_reweight_task(
     _rq: *mut bindings::rq,
@@ -285,11 +253,9 @@ extern "C" fn scx_rs_prio_changed(
 ) {
 }
 
-/// Entry point for C; see the module documentation.
-///
 /// # Safety
 ///
-/// Callers guarantee what this relies on: the core calls update_curr with the rq locked.
+/// The core calls update_curr with the rq locked.
 #[no_mangle]
 unsafe extern "C" fn scx_rs_update_curr(rq: *mut bindings::rq) {
     // SAFETY: the core calls update_curr with the rq locked.
@@ -300,11 +266,9 @@ unsafe extern "C" fn scx_rs_update_curr(rq: *mut bindings::rq) {
 #[no_mangle]
 extern "C" fn scx_tick(_rq: *mut bindings::rq) {}
 
-/// Entry point for C; see the module documentation.
-///
 /// # Safety
 ///
-/// Callers guarantee what this relies on: the core passes the entity of a task being forked, which
+/// The core passes the entity of a task being forked, which
 /// no one else sees yet.
 #[no_mangle]
 unsafe extern "C" fn init_scx_entity(scx: *mut bindings::sched_ext_entity) {
@@ -341,22 +305,18 @@ extern "C" fn scx_pre_fork(_p: *mut bindings::task_struct) {
     unsafe { bindings::scx_helper_fork_read_lock() };
 }
 
-/// Entry point for C; see the module documentation.
-///
 /// # Safety
 ///
-/// Callers guarantee what this relies on: `p` is the child being forked.
+/// `p` is the child being forked.
 #[no_mangle]
 unsafe extern "C" fn scx_fork(p: *mut bindings::task_struct) -> i32 {
     // SAFETY: `p` is the child being forked.
     enable::fork(unsafe { Task::from_raw(p) })
 }
 
-/// Entry point for C; see the module documentation.
-///
 /// # Safety
 ///
-/// Callers guarantee what this relies on: `p` is the child, now visible.
+/// `p` is the child, now visible.
 #[no_mangle]
 unsafe extern "C" fn scx_post_fork(p: *mut bindings::task_struct) {
     // SAFETY: `p` is the child, now visible.
@@ -365,11 +325,9 @@ unsafe extern "C" fn scx_post_fork(p: *mut bindings::task_struct) {
     unsafe { bindings::scx_helper_fork_read_unlock() };
 }
 
-/// Entry point for C; see the module documentation.
-///
 /// # Safety
 ///
-/// Callers guarantee what this relies on: `p` is the child whose fork failed.
+/// `p` is the child whose fork failed.
 #[no_mangle]
 unsafe extern "C" fn scx_cancel_fork(p: *mut bindings::task_struct) {
     // SAFETY: `p` is the child whose fork failed.
@@ -378,22 +336,18 @@ unsafe extern "C" fn scx_cancel_fork(p: *mut bindings::task_struct) {
     unsafe { bindings::scx_helper_fork_read_unlock() };
 }
 
-/// Entry point for C; see the module documentation.
-///
 /// # Safety
 ///
-/// Callers guarantee what this relies on: `p` is being freed, which only happens once.
+/// `p` is being freed, which only happens once.
 #[no_mangle]
 unsafe extern "C" fn sched_ext_free(p: *mut bindings::task_struct) {
     // SAFETY: `p` is being freed, which only happens once.
     enable::free(unsafe { Task::from_raw(p) });
 }
 
-/// Entry point for C; see the module documentation.
-///
 /// # Safety
 ///
-/// Callers guarantee what this relies on: the caller passes a live task.
+/// The caller passes a live task.
 #[no_mangle]
 unsafe extern "C" fn print_scx_info(_log_lvl: *const u8, p: *mut bindings::task_struct) {
     if enable::state() == enable::EnableState::Disabled {
@@ -427,33 +381,27 @@ extern "C" fn scx_can_stop_tick(rq: *mut bindings::rq) -> bool {
     !unsafe { Task::from_raw(bindings::scx_helper_rq_curr(rq.as_ptr())) }.on_ext_class()
 }
 
-/// Entry point for C; see the module documentation.
-///
 /// # Safety
 ///
-/// Callers guarantee what this relies on: the core passes a CPU's rq.
+/// The core passes a CPU's rq.
 #[no_mangle]
 unsafe extern "C" fn scx_rq_activate(rq: *mut bindings::rq) {
     // SAFETY: the core passes a CPU's rq.
     enable::hotplug(unsafe { Rq::from_raw(rq) }.cpu(), true);
 }
 
-/// Entry point for C; see the module documentation.
-///
 /// # Safety
 ///
-/// Callers guarantee what this relies on: the core passes a CPU's rq.
+/// The core passes a CPU's rq.
 #[no_mangle]
 unsafe extern "C" fn scx_rq_deactivate(rq: *mut bindings::rq) {
     // SAFETY: the core passes a CPU's rq.
     enable::hotplug(unsafe { Rq::from_raw(rq) }.cpu(), false);
 }
 
-/// Entry point for C; see the module documentation.
-///
 /// # Safety
 ///
-/// Callers guarantee what this relies on: the core holds `p`'s rq lock.
+/// The core holds `p`'s rq lock.
 #[no_mangle]
 unsafe extern "C" fn scx_check_setscheduler(p: *mut bindings::task_struct, policy: i32) -> i32 {
     // SAFETY: the core holds `p`'s rq lock.
@@ -465,11 +413,9 @@ extern "C" fn task_should_scx(policy: i32) -> bool {
     enable::task_should_scx(policy as u32)
 }
 
-/// Entry point for C; see the module documentation.
-///
 /// # Safety
 ///
-/// Callers guarantee what this relies on: the idle class calls this with the rq locked.
+/// The idle class calls this with the rq locked.
 #[no_mangle]
 unsafe extern "C" fn __scx_update_idle(rq: *mut bindings::rq, idle: bool, do_notify: bool) {
     // SAFETY: the idle class calls this with the rq locked.
@@ -489,11 +435,9 @@ extern "C" fn scx_rs_init() -> i32 {
     }
 }
 
-/// Entry point for C; see the module documentation.
-///
 /// # Safety
 ///
-/// Callers guarantee what this relies on: the struct_ops link passes the ops it built, valid until
+/// The struct_ops link passes the ops it built, valid until
 /// unreg.
 #[no_mangle]
 unsafe extern "C" fn scx_rs_enable(ops: *const bindings::sched_ext_ops) -> i32 {

@@ -903,8 +903,14 @@ pub(crate) fn do_kicks() {
     }
 }
 
-/// Switches `p` between classes and re-queues it, for enable, disable and
-/// bypass. The caller holds `p`'s `pi_lock` and rq lock.
+/// Re-queues `p`, switching it to `new_class` if given: for enable and
+/// disable, which hold `p`'s `pi_lock` and rq lock (`TaskRqGuard`), and for
+/// bypass, which holds only the rq lock and keeps the class.
+///
+/// The rq lock is what the dequeue/enqueue pair needs. The `pi_lock` is
+/// there for the class change: `__setscheduler_class()` and the class
+/// checks read the policy and priority, which only change under both
+/// locks.
 pub(crate) fn requeue_task(
     rq: &RqLocked<'_>,
     p: &Task,

@@ -71,11 +71,9 @@ fn set_slice(p: &Task, slice: u64) {
     }
 }
 
-/// Entry point for C; see the module documentation.
-///
 /// # Safety
 ///
-/// Callers guarantee what this relies on: called by C only, with the arguments its caller passes.
+/// `p` is NULL or a task the verifier trusts (KF_RCU).
 #[no_mangle]
 unsafe extern "C" fn scx_rs_bpf_dispatch(
     p: *mut bindings::task_struct,
@@ -89,11 +87,9 @@ unsafe extern "C" fn scx_rs_bpf_dispatch(
     }
 }
 
-/// Entry point for C; see the module documentation.
-///
 /// # Safety
 ///
-/// Callers guarantee what this relies on: called by C only, with the arguments its caller passes.
+/// `p` is NULL or a task the verifier trusts (KF_RCU).
 #[no_mangle]
 unsafe extern "C" fn scx_rs_bpf_dispatch_vtime(
     p: *mut bindings::task_struct,
@@ -408,11 +404,9 @@ extern "C" fn scx_rs_bpf_pick_any_cpu(allowed: *const bindings::cpumask, _flags:
     }
 }
 
-/// Entry point for C; see the module documentation.
-///
 /// # Safety
 ///
-/// Callers guarantee what this relies on: a trusted task (KF_RCU).
+/// `p` is a task the verifier trusts (KF_RCU).
 #[no_mangle]
 unsafe extern "C" fn scx_rs_bpf_task_running(p: *const bindings::task_struct) -> bool {
     // SAFETY: a trusted task (KF_RCU).
@@ -424,11 +418,9 @@ unsafe extern "C" fn scx_rs_bpf_task_running(p: *const bindings::task_struct) ->
     )
 }
 
-/// Entry point for C; see the module documentation.
-///
 /// # Safety
 ///
-/// Callers guarantee what this relies on: a trusted task (KF_RCU).
+/// `p` is a task the verifier trusts (KF_RCU).
 #[no_mangle]
 unsafe extern "C" fn scx_rs_bpf_task_cpu(p: *const bindings::task_struct) -> i32 {
     // SAFETY: a trusted task (KF_RCU).
@@ -443,11 +435,9 @@ extern "C" fn scx_rs_bpf_cpu_rq(cpu: i32) -> *mut bindings::rq {
     Rq::of_cpu(cpu).as_ptr()
 }
 
-/// Entry point for C; see the module documentation.
-///
 /// # Safety
 ///
-/// Callers guarantee what this relies on: a trusted task (KF_RCU).
+/// `p` is a task the verifier trusts (KF_RCU).
 #[no_mangle]
 unsafe extern "C" fn scx_rs_bpf_select_cpu_dfl(
     p: *mut bindings::task_struct,

@@ -179,8 +179,8 @@ impl<'a> RqLocked<'a> {
         }
     }
 
-    /// Enqueue flags that `activate_task()` cannot carry: see
-    /// [`crate::sched::move_remote_task`].
+    /// Enqueue flags that `activate_task()` cannot carry, set around it when
+    /// a task is moved to this rq (`class::move_remote_task`).
     pub(crate) fn extra_enq_flags(&self) -> u64 {
         // SAFETY: we hold the rq lock, which protects the field.
         unsafe { (*self.scx()).extra_enq_flags }
