@@ -22,6 +22,7 @@ use crate::bindings;
 use crate::rq::RqLocked;
 use crate::task::Task;
 use core::cell::UnsafeCell;
+use core::marker::PhantomData;
 use core::ptr;
 use kernel::prelude::*;
 use kernel::rbtree::{RBTree, RBTreeNode};
@@ -124,6 +125,7 @@ impl Dsq {
         // INVARIANT: we hold the lock until the guard drops.
         DsqGuard {
             q: DsqQueue { dsq: self },
+            _not_send: PhantomData,
         }
     }
 
@@ -310,8 +312,12 @@ impl<'a> DsqQueue<'a> {
 }
 
 /// A held DSQ lock.
+///
+/// Not `Send`: a spinlock is released by the CPU that took it.
+#[must_use = "the DSQ lock is released when the guard drops"]
 pub(crate) struct DsqGuard<'a> {
     q: DsqQueue<'a>,
+    _not_send: PhantomData<*mut ()>,
 }
 
 impl<'a> core::ops::Deref for DsqGuard<'a> {

@@ -7,7 +7,7 @@
 //! needs the dispatch buffer of `ops.dispatch()`, `scx_bpf_select_cpu_dfl()`
 //! needs to run during a wakeup, and so on. Before calling a BPF callback the
 //! core sets the bits for the callback's context in `current->scx.kf_mask`
-//! ([`KfScope`]), and each kfunc checks them ([`allowed`]).
+//! ([`scoped`]), and each kfunc checks them ([`allowed`]).
 //!
 //! Callbacks nest: `ops.dispatch()` can make the core dequeue a task, which
 //! calls `ops.dequeue()`. Nesting is only allowed towards higher bits, so a
@@ -133,17 +133,25 @@ pub(crate) fn allowed(required: KfMask) -> bool {
     }
 }
 
-/// Marks the current task as running a BPF callback of context `mask`.
+/// Runs `f`, a call into the BPF scheduler, in the kfunc context `mask`.
 ///
-/// The bits are cleared again on drop. `mask` 0 ([`KfMask::UNLOCKED`]) sets
-/// nothing.
-pub(crate) struct KfScope {
+/// The bits are set in `current->scx.kf_mask` before `f` and cleared after
+/// it, even if `f` panics. A closure rather than a guard the caller keeps:
+/// a guard bound to `_` would drop, and clear the mask, before the call it
+/// was meant to cover. `mask` 0 ([`KfMask::UNLOCKED`]) sets nothing.
+pub(crate) fn scoped<R>(mask: KfMask, f: impl FnOnce() -> R) -> R {
+    let _scope = KfScope::enter(mask);
+    f()
+}
+
+/// The bits of one [`scoped`] call, cleared on drop.
+#[must_use]
+struct KfScope {
     mask: KfMask,
 }
 
 impl KfScope {
-    /// Enters the context `mask`.
-    pub(crate) fn enter(mask: KfMask) -> Self {
+    fn enter(mask: KfMask) -> Self {
         let cur = Task::current();
         let old = KfMask(cur.kf_mask());
         if !old.can_nest(mask) {

@@ -9,11 +9,11 @@
 //! references to it are sound.
 //!
 //! Each function below calls one callback inside the kfunc context the
-//! callback runs in ([`KfScope`]), and returns `None` if the scheduler does
+//! callback runs in ([`kf::scoped`]), and returns `None` if the scheduler does
 //! not implement it.
 
 use crate::bindings;
-use crate::kf::{KfMask, KfScope};
+use crate::kf::{self, KfMask};
 use crate::task::Task;
 use core::cell::UnsafeCell;
 use core::mem::MaybeUninit;
@@ -81,11 +81,10 @@ macro_rules! ops_call {
         $(#[$doc])*
         pub(crate) fn $name($($arg: $ty),*) -> Option<$ret> {
             let f = table().$field?;
-            let _scope = KfScope::enter($mask);
             // SAFETY: the verifier checked the BPF program against this
             // callback's prototype, and every pointer passed is live for the
             // duration of the call.
-            Some(unsafe { f($($conv),*) })
+            Some(kf::scoped($mask, || unsafe { f($($conv),*) }))
         }
     };
 }

@@ -236,6 +236,7 @@ impl<'a> RqLocked<'a> {
 }
 
 /// An rq lock taken by [`Rq::lock_irqsave`], released on drop.
+#[must_use = "the rq lock is released when the guard drops"]
 pub(crate) struct RqIrqGuard<'a> {
     locked: RqLocked<'a>,
     flags: usize,
@@ -259,6 +260,7 @@ impl Drop for RqIrqGuard<'_> {
 }
 
 /// A task locked with `task_rq_lock()`: its `pi_lock` and its rq's lock.
+#[must_use = "the locks are released when the guard drops"]
 pub(crate) struct TaskRqGuard<'a> {
     p: &'a Task,
     locked: RqLocked<'a>,

@@ -8,7 +8,7 @@
 
 use crate::bindings;
 use crate::dsq::{self, Dsq, Order};
-use crate::kf::{KfDenied, KfMask, KfScope};
+use crate::kf::{self, KfDenied, KfMask};
 use crate::ops_state::{next_qseq, OpsState, OpsStateCell, OpssWord, QSEQ_MAX, QSEQ_SHIFT};
 use crate::task::Task;
 use kernel::prelude::*;
@@ -185,15 +185,13 @@ extern "C" fn scx_rs_test_kf_scope(t: *mut Kunit) {
     let cur = Task::current();
     let before = cur.kf_mask();
     check!(t, before == 0);
-    {
-        let _outer = KfScope::enter(KfMask::DISPATCH);
+    kf::scoped(KfMask::DISPATCH, || {
         check!(t, cur.kf_mask() == KfMask::DISPATCH.0);
-        {
-            let _inner = KfScope::enter(KfMask::REST);
+        kf::scoped(KfMask::REST, || {
             check!(t, cur.kf_mask() == KfMask::DISPATCH.or(KfMask::REST).0);
-        }
+        });
         check!(t, cur.kf_mask() == KfMask::DISPATCH.0);
-    }
+    });
     check!(t, cur.kf_mask() == before);
 }
 
