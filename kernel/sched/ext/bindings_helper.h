@@ -51,7 +51,6 @@ bool scx_helper_scx_enabled(void);
 struct rq *scx_helper_cpu_rq(int cpu);
 struct rq *scx_helper_task_rq(const struct task_struct *p);
 int scx_helper_task_cpu(const struct task_struct *p);
-struct task_struct *scx_helper_current(void);
 struct task_struct *scx_helper_rq_curr(struct rq *rq);
 int scx_helper_smp_processor_id(void);
 void scx_helper_rq_lock(struct rq *rq);
@@ -75,7 +74,6 @@ bool scx_helper_is_idle_task(const struct task_struct *p);
 bool scx_helper_is_migration_disabled(struct task_struct *p);
 bool scx_helper_class_above(const struct sched_class *a,
 			    const struct sched_class *b);
-void scx_helper_put_task(struct task_struct *p);
 void scx_helper_set_tsk_need_resched(struct task_struct *p);
 unsigned long scx_helper_task_weight(struct task_struct *p);
 unsigned long scx_helper_load_weight_to_cgroup(unsigned long weight);

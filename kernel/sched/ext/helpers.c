@@ -30,7 +30,6 @@ bool scx_helper_scx_enabled(void) { return scx_enabled(); }
 struct rq *scx_helper_cpu_rq(int cpu) { return cpu_rq(cpu); }
 struct rq *scx_helper_task_rq(const struct task_struct *p) { return task_rq(p); }
 int scx_helper_task_cpu(const struct task_struct *p) { return task_cpu(p); }
-struct task_struct *scx_helper_current(void) { return current; }
 struct task_struct *scx_helper_rq_curr(struct rq *rq) { return rq->curr; }
 int scx_helper_smp_processor_id(void) { return smp_processor_id(); }
 void scx_helper_rq_lock(struct rq *rq) { raw_spin_rq_lock(rq); }
@@ -92,7 +91,6 @@ bool scx_helper_class_above(const struct sched_class *a,
 	return sched_class_above(a, b);
 }
 
-void scx_helper_put_task(struct task_struct *p) { put_task_struct(p); }
 void scx_helper_set_tsk_need_resched(struct task_struct *p) { set_tsk_need_resched(p); }
 
 /* The weight of @p's nice level or SCHED_IDLE, on the load scale. */

@@ -27,6 +27,7 @@
 //! in practice.
 
 use crate::bindings;
+use kernel::types::Opaque;
 
 /// Number of low bits of the word that encode [`OpsState`].
 pub(crate) const QSEQ_SHIFT: u32 = bindings::SCX_OPSS_QSEQ_SHIFT;
@@ -116,29 +117,32 @@ pub(crate) fn next_qseq(prev: u32) -> u32 {
     }
 }
 
-/// The `ops_state` of one task: a C `atomic_long_t`.
-///
-/// # Invariants
-///
-/// `ptr` points to the `ops_state` of a live task; the task outlives `self`.
-pub(crate) struct OpsStateCell {
-    ptr: *mut bindings::atomic_long_t,
-}
+/// The `ops_state` of one task: a C `atomic_long_t`, borrowed from its task
+/// ([`crate::task::Task::ops_state`]).
+#[repr(transparent)]
+pub(crate) struct OpsStateCell(Opaque<bindings::atomic_long_t>);
 
 impl OpsStateCell {
+    /// Borrows the word at `ptr`.
+    ///
     /// # Safety
     ///
-    /// `ptr` must point to a task's `scx.ops_state` and stay valid for the
-    /// lifetime of the returned value.
-    pub(crate) unsafe fn from_raw(ptr: *mut bindings::atomic_long_t) -> Self {
-        // INVARIANT: guaranteed by the caller.
-        OpsStateCell { ptr }
+    /// `ptr` must point to an `atomic_long_t`, only accessed atomically, that
+    /// stays valid for `'a`.
+    pub(crate) unsafe fn from_raw<'a>(ptr: *mut bindings::atomic_long_t) -> &'a OpsStateCell {
+        // SAFETY: `OpsStateCell` is transparent; the caller guarantees the
+        // lifetime.
+        unsafe { &*(ptr as *const OpsStateCell) }
+    }
+
+    fn ptr(&self) -> *mut bindings::atomic_long_t {
+        self.0.get()
     }
 
     /// Reads the word without ordering; for the rq lock holder's own checks.
     pub(crate) fn read(&self) -> OpssWord {
-        // SAFETY: `ptr` is valid by the type invariant.
-        OpssWord::from_raw(unsafe { bindings::scx_helper_atomic_long_read(self.ptr) } as isize)
+        // SAFETY: `self` borrows a valid word.
+        OpssWord::from_raw(unsafe { bindings::scx_helper_atomic_long_read(self.ptr()) } as isize)
     }
 
     /// Reads the word, ordering later accesses to the task after it.
@@ -146,22 +150,22 @@ impl OpsStateCell {
     /// Pairs with [`Self::set_release`]: whoever observes NONE after
     /// DISPATCHING also observes the task on its DSQ.
     pub(crate) fn read_acquire(&self) -> OpssWord {
-        // SAFETY: `ptr` is valid by the type invariant.
+        // SAFETY: `self` borrows a valid word.
         OpssWord::from_raw(
-            unsafe { bindings::scx_helper_atomic_long_read_acquire(self.ptr) } as isize,
+            unsafe { bindings::scx_helper_atomic_long_read_acquire(self.ptr()) } as isize,
         )
     }
 
     /// Sets the word without ordering.
     pub(crate) fn set(&self, w: OpssWord) {
-        // SAFETY: `ptr` is valid by the type invariant.
-        unsafe { bindings::scx_helper_atomic_long_set(self.ptr, w.to_raw() as _) }
+        // SAFETY: `self` borrows a valid word.
+        unsafe { bindings::scx_helper_atomic_long_set(self.ptr(), w.to_raw() as _) }
     }
 
     /// Sets the word, ordering earlier accesses to the task before it.
     pub(crate) fn set_release(&self, w: OpssWord) {
-        // SAFETY: `ptr` is valid by the type invariant.
-        unsafe { bindings::scx_helper_atomic_long_set_release(self.ptr, w.to_raw() as _) }
+        // SAFETY: `self` borrows a valid word.
+        unsafe { bindings::scx_helper_atomic_long_set_release(self.ptr(), w.to_raw() as _) }
     }
 
     /// Replaces `old` with `new` if the word still is `old`; fully ordered.
@@ -169,9 +173,9 @@ impl OpsStateCell {
     /// Returns the value found on failure.
     pub(crate) fn try_cmpxchg(&self, old: OpssWord, new: OpssWord) -> Result<(), OpssWord> {
         let mut cur = old.to_raw() as _;
-        // SAFETY: `ptr` is valid by the type invariant; `cur` is a local.
+        // SAFETY: `self` borrows a valid word; `cur` is a local.
         if unsafe {
-            bindings::scx_helper_atomic_long_try_cmpxchg(self.ptr, &mut cur, new.to_raw() as _)
+            bindings::scx_helper_atomic_long_try_cmpxchg(self.ptr(), &mut cur, new.to_raw() as _)
         } {
             Ok(())
         } else {

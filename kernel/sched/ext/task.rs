@@ -7,6 +7,8 @@
 //! `p->pi_lock` during a wakeup, or the caller's own reference). A
 //! [`TaskRef`] holds a reference count and may outlive any lock, for example
 //! while the enable path drops `scx_tasks_lock` around a sleeping callback.
+//! Both are the kernel crate's [`kernel::task::Task`] and [`ARef`] seen
+//! through this crate's [`Task`], which adds the scheduler's fields.
 //!
 //! The `p->scx` fields follow the locking rules of `struct sched_ext_entity`
 //! in include/linux/sched/ext.h: most of them belong to whoever holds the
@@ -20,21 +22,16 @@ use crate::bindings;
 use crate::ops_state::OpsStateCell;
 use core::ptr::NonNull;
 use kernel::str::CStr;
-use kernel::types::Opaque;
+use kernel::types::ARef;
 
-/// A `struct task_struct`.
+/// A `struct task_struct`: the kernel crate's [`kernel::task::Task`], with
+/// what the sched_ext core reads and writes in it.
 ///
 /// # Invariants
 ///
 /// A `&Task` points to a live task for the lifetime of the reference.
 #[repr(transparent)]
-pub(crate) struct Task(Opaque<bindings::task_struct>);
-
-// SAFETY: tasks are shared between CPUs by design; every field access below
-// follows the C locking rules described in the module documentation.
-unsafe impl Sync for Task {}
-// SAFETY: as above.
-unsafe impl Send for Task {}
+pub(crate) struct Task(kernel::task::Task);
 
 macro_rules! scx_field {
     ($get:ident, $set:ident, $field:ident, $ty:ty) => {
@@ -60,21 +57,44 @@ impl Task {
     ///
     /// `ptr` must point to a live task that stays alive for `'a`.
     pub(crate) unsafe fn from_raw<'a>(ptr: *const bindings::task_struct) -> &'a Task {
-        // SAFETY: `Task` is a transparent wrapper; the caller keeps the task
-        // alive.
+        // SAFETY: `Task` is a transparent wrapper of `kernel::task::Task`,
+        // itself a transparent wrapper of the C struct; the caller keeps the
+        // task alive.
         unsafe { &*(ptr as *const Task) }
     }
 
+    /// The same task, as the sched_ext core sees it.
+    pub(crate) fn from_kernel(p: &kernel::task::Task) -> &Task {
+        // SAFETY: `Task` is a transparent wrapper of `kernel::task::Task`,
+        // and the borrow keeps the lifetime of `p`.
+        unsafe { &*(p as *const kernel::task::Task as *const Task) }
+    }
+
     /// The task running this code.
-    pub(crate) fn current() -> &'static Task {
-        // SAFETY: the current task cannot exit while it runs this code; the
-        // reference is not kept past the caller's frame in practice.
-        unsafe { Task::from_raw(bindings::scx_helper_current()) }
+    ///
+    /// The result is not `Send`, so the borrow cannot leave this thread, and
+    /// a task cannot exit while it runs code on this thread.
+    pub(crate) fn current() -> impl core::ops::Deref<Target = Task> {
+        struct Current<C>(C);
+
+        impl<C: core::ops::Deref<Target = kernel::task::Task>> core::ops::Deref for Current<C> {
+            type Target = Task;
+
+            fn deref(&self) -> &Task {
+                Task::from_kernel(&self.0)
+            }
+        }
+
+        // SAFETY: what `Task::current()` returns is not `Send`, and neither
+        // is the wrapper, so it cannot outlive the current thread.
+        Current(unsafe { kernel::task::Task::current() })
     }
 
     /// The C pointer.
     pub(crate) fn as_ptr(&self) -> *mut bindings::task_struct {
-        self.0.get()
+        // `kernel::task::Task` wraps the C struct in `Opaque`, so the pointer
+        // may be written through.
+        self as *const Task as *mut bindings::task_struct
     }
 
     fn scx_ptr(&self) -> *mut bindings::sched_ext_entity {
@@ -100,8 +120,7 @@ impl Task {
 
     /// The task's pid.
     pub(crate) fn pid(&self) -> i32 {
-        // SAFETY: `pid` does not change after fork.
-        unsafe { (*self.as_ptr()).pid }
+        self.0.pid()
     }
 
     /// The task's name, for messages.
@@ -186,10 +205,9 @@ impl Task {
         }
     }
 
-    /// The task's `ops_state` word.
-    pub(crate) fn ops_state(&self) -> OpsStateCell {
-        // SAFETY: the word lives as long as the task, and the cell is only
-        // used while `self` is borrowed.
+    /// The task's `ops_state` word, borrowed for as long as the task.
+    pub(crate) fn ops_state(&self) -> &OpsStateCell {
+        // SAFETY: the word is part of the task, which outlives the borrow.
         unsafe { OpsStateCell::from_raw(core::ptr::addr_of_mut!((*self.scx_ptr()).ops_state)) }
     }
 
@@ -240,12 +258,9 @@ impl Task {
     }
 }
 
-/// A counted reference to a task.
-///
-/// # Invariants
-///
-/// Owns one `usage` reference on the task, dropped on drop.
-pub(crate) struct TaskRef(NonNull<Task>);
+/// A counted reference to a task: the kernel crate's [`ARef`], with the
+/// crate's view of the task.
+pub(crate) struct TaskRef(ARef<kernel::task::Task>);
 
 impl TaskRef {
     /// Takes over a reference the caller already holds on `p`.
@@ -254,8 +269,8 @@ impl TaskRef {
     ///
     /// The caller must own one reference on `p`, which the result drops.
     pub(crate) unsafe fn adopt(p: &Task) -> TaskRef {
-        // INVARIANT: the caller hands us its reference.
-        TaskRef(NonNull::from(p))
+        // SAFETY: the caller hands us its reference.
+        TaskRef(unsafe { ARef::from_raw(NonNull::from(&p.0)) })
     }
 }
 
@@ -263,14 +278,6 @@ impl core::ops::Deref for TaskRef {
     type Target = Task;
 
     fn deref(&self) -> &Task {
-        // SAFETY: the reference we own keeps the task alive.
-        unsafe { self.0.as_ref() }
-    }
-}
-
-impl Drop for TaskRef {
-    fn drop(&mut self) {
-        // SAFETY: we own one reference, by the type invariant.
-        unsafe { bindings::scx_helper_put_task(self.0.as_ref().as_ptr()) }
+        Task::from_kernel(&self.0)
     }
 }

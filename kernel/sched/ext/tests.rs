@@ -12,6 +12,7 @@ use crate::kf::{self, KfDenied, KfMask};
 use crate::ops_state::{next_qseq, OpsState, OpsStateCell, OpssWord, QSEQ_MAX, QSEQ_SHIFT};
 use crate::task::Task;
 use kernel::prelude::*;
+use kernel::types::Opaque;
 
 /// An opaque `struct kunit`.
 #[repr(C)]
@@ -107,9 +108,9 @@ extern "C" fn scx_rs_test_qseq_wrap(t: *mut Kunit) {
 #[no_mangle]
 extern "C" fn scx_rs_test_ops_state_atomic(t: *mut Kunit) {
     // SAFETY: zeroed is a valid atomic_long_t holding 0.
-    let mut v: bindings::atomic_long_t = unsafe { core::mem::zeroed() };
-    // SAFETY: `v` outlives the cell.
-    let cell = unsafe { OpsStateCell::from_raw(&mut v) };
+    let v: Opaque<bindings::atomic_long_t> = Opaque::new(unsafe { core::mem::zeroed() });
+    // SAFETY: `v` outlives the borrow and is only used through it.
+    let cell = unsafe { OpsStateCell::from_raw(v.get()) };
     check!(t, cell.read().state() == OpsState::None);
     let queued = OpssWord::new(OpsState::Queued, 7);
     cell.set_release(queued);
