@@ -11,8 +11,9 @@
 use crate::bindings;
 use crate::class;
 use crate::enable;
-use crate::rq::{Rq, RqLocked};
-use crate::task::Task;
+use crate::pcpu::NoPreempt;
+use crate::rq::{Cpu, Rq, RqLocked};
+use crate::task::{Task, TaskScx};
 use core::sync::atomic::Ordering;
 
 /// # Safety
@@ -21,7 +22,7 @@ use core::sync::atomic::Ordering;
 unsafe fn args<'a>(
     rq: *mut bindings::rq,
     p: *mut bindings::task_struct,
-) -> (RqLocked<'static>, &'a Task) {
+) -> (RqLocked, &'a Task) {
     // SAFETY: by the caller's guarantee, for the duration of the callback.
     unsafe { (RqLocked::assume(rq), Task::from_raw(p)) }
 }
@@ -97,8 +98,10 @@ unsafe extern "C" fn scx_rs_balance(
     rf: *mut bindings::rq_flags,
 ) -> i32 {
     // SAFETY: the core calls balance with the rq locked and pinned by `rf`.
-    let (rq, prev) = unsafe { args(rq, prev) };
-    class::balance(&rq, prev, rf)
+    let (mut rq, prev) = unsafe { args(rq, prev) };
+    // SAFETY: `__schedule()` runs with preemption disabled throughout.
+    let np = unsafe { NoPreempt::assume() };
+    class::balance(np, &mut rq, prev, rf)
 }
 
 /// # Safety
@@ -153,8 +156,17 @@ unsafe extern "C" fn scx_rs_select_task_rq(
     prev_cpu: i32,
     wake_flags: i32,
 ) -> i32 {
-    // SAFETY: the core calls select_task_rq with `p->pi_lock` held.
-    class::select_task_rq(unsafe { Task::from_raw(p) }, prev_cpu, wake_flags)
+    // SAFETY: the core calls select_task_rq with `p->pi_lock`, a raw
+    // spinlock, held and `p` not queued on any rq, so the waker owns `p`'s
+    // fields; it passes the task's CPU or its wake CPU, both possible CPUs.
+    let (np, p, prev_cpu) = unsafe {
+        (
+            NoPreempt::assume(),
+            TaskScx::assume(Task::from_raw(p)),
+            Cpu::new_unchecked(prev_cpu),
+        )
+    };
+    class::select_task_rq(np, p, prev_cpu, wake_flags)
 }
 
 /// Deferred direct dispatches to other CPUs are not implemented yet (see
@@ -210,18 +222,20 @@ unsafe extern "C" fn scx_rs_task_tick(
 ///
 /// The core holds `p`'s pi_lock and rq lock.
 #[no_mangle]
-unsafe extern "C" fn scx_rs_switching_to(_rq: *mut bindings::rq, p: *mut bindings::task_struct) {
+unsafe extern "C" fn scx_rs_switching_to(rq: *mut bindings::rq, p: *mut bindings::task_struct) {
     // SAFETY: the core holds `p`'s pi_lock and rq lock.
-    enable::switching_to(unsafe { Task::from_raw(p) });
+    let (rq, p) = unsafe { args(rq, p) };
+    enable::switching_to(rq.task(p));
 }
 
 /// # Safety
 ///
 /// The core holds `p`'s pi_lock and rq lock.
 #[no_mangle]
-unsafe extern "C" fn scx_rs_switched_from(_rq: *mut bindings::rq, p: *mut bindings::task_struct) {
+unsafe extern "C" fn scx_rs_switched_from(rq: *mut bindings::rq, p: *mut bindings::task_struct) {
     // SAFETY: the core holds `p`'s pi_lock and rq lock.
-    enable::switched_from(unsafe { Task::from_raw(p) });
+    let (rq, p) = unsafe { args(rq, p) };
+    enable::switched_from(rq.task(p));
 }
 
 /// Joining is handled in `switching_to`, before the task is enqueued.
@@ -233,15 +247,15 @@ extern "C" fn scx_rs_switched_to(_rq: *mut bindings::rq, _p: *mut bindings::task
 /// The core holds `p`'s rq lock and passes a valid weight.
 #[no_mangle]
 unsafe extern "C" fn scx_rs_reweight_task(
-    _rq: *mut bindings::rq,
+    rq: *mut bindings::rq,
     p: *mut bindings::task_struct,
     lw: *const bindings::load_weight,
 ) {
     // SAFETY: the core holds `p`'s rq lock and passes a valid weight.
-    let (p, w) = unsafe { (Task::from_raw(p), (*lw).weight) };
+    let ((rq, p), w) = unsafe { (args(rq, p), (*lw).weight) };
     // SAFETY: pure arithmetic on the load weight.
     let w = unsafe { bindings::scx_helper_load_weight_to_cgroup(w as _) } as u32;
-    class::reweight_task(p, w);
+    class::reweight_task(rq.task(p), w);
 }
 
 /// A priority change within the ext class means nothing to the core.
@@ -404,8 +418,8 @@ unsafe extern "C" fn scx_rq_deactivate(rq: *mut bindings::rq) {
 /// The core holds `p`'s rq lock.
 #[no_mangle]
 unsafe extern "C" fn scx_check_setscheduler(p: *mut bindings::task_struct, policy: i32) -> i32 {
-    // SAFETY: the core holds `p`'s rq lock.
-    enable::check_setscheduler(unsafe { Task::from_raw(p) }, policy as u32)
+    // SAFETY: the core holds `p`'s rq lock (task_rq_lock()).
+    enable::check_setscheduler(unsafe { TaskScx::assume(Task::from_raw(p)) }, policy as u32)
 }
 
 #[no_mangle]

@@ -68,6 +68,7 @@ void scx_helper_sub_nr_running(struct rq *rq, unsigned int count);
 bool scx_helper_task_on_rq_migrating(struct task_struct *p);
 bool scx_helper_tryget_task(struct task_struct *p);
 void scx_helper_preempt_disable(void);
+void scx_helper_assert_preemption_disabled(void);
 void scx_helper_preempt_enable(void);
 bool scx_helper_task_current(struct rq *rq, struct task_struct *p);
 bool scx_helper_is_idle_task(const struct task_struct *p);
@@ -136,6 +137,11 @@ unsigned int scx_helper_nr_node_ids(void);
 int scx_helper_next_possible_cpu(int cpu);
 
 /* deferred work */
+void *scx_helper_alloc_percpu(size_t size, size_t align);
+void *scx_helper_per_cpu_ptr(void *ptr, int cpu);
+int scx_helper_cpumask_next(int cpu, const struct cpumask *mask);
+int scx_helper_init_rq_kick(struct rq *rq, void (*fn)(struct irq_work *));
+struct cpumask *scx_helper_rq_kick_mask(struct rq *rq, int which);
 void scx_helper_init_irq_work(struct irq_work *work,
 			      void (*fn)(struct irq_work *));
 struct kthread_worker *scx_helper_create_rt_worker(const char *name);

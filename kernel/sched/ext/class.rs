@@ -28,9 +28,9 @@ use crate::dsq::{self, Dsq, Order};
 use crate::idle;
 use crate::ops;
 use crate::ops_state::{next_qseq, OpsState, OpssWord};
-use crate::pcpu::{self, Ddsp, DspEnt};
-use crate::rq::{Rq, RqLocked};
-use crate::task::Task;
+use crate::pcpu::{self, Ddsp, DspEnt, NoPreempt};
+use crate::rq::{Cpu, KickMask, Rq, RqLocked};
+use crate::task::{Task, TaskScx};
 
 const ENQ_HEAD: u64 = bindings::SCX_ENQ_HEAD as u64;
 const ENQ_PREEMPT: u64 = bindings::SCX_ENQ_PREEMPT as u64;
@@ -53,15 +53,10 @@ const TASK_QUEUED: u32 = bindings::SCX_TASK_QUEUED as u32;
 const TASK_RESET_RUNNABLE_AT: u32 = bindings::SCX_TASK_RESET_RUNNABLE_AT as u32;
 const TASK_DEQD_FOR_SLEEP: u32 = bindings::SCX_TASK_DEQD_FOR_SLEEP as u32;
 
-/// Whether `cpu` is a CPU a BPF scheduler may name; raises an error if not.
-pub(crate) fn ops_cpu_valid(cpu: i32, what: &str) -> bool {
-    let ok = cpu >= 0 && (cpu as u32) < crate::rq::nr_cpu_ids() && {
-        // SAFETY: `cpu` is in range; the possible mask is a kernel global.
-        unsafe {
-            bindings::scx_helper_cpumask_test_cpu(cpu, bindings::scx_helper_cpu_possible_mask())
-        }
-    };
-    if !ok {
+/// `cpu` as a CPU, if a BPF scheduler may name it; raises an error if not.
+pub(crate) fn ops_cpu_valid(cpu: i32, what: &str) -> Option<Cpu> {
+    let valid = Cpu::new(cpu);
+    if valid.is_none() {
         crate::scx_error!(
             "invalid CPU {}{}{}",
             cpu,
@@ -69,7 +64,7 @@ pub(crate) fn ops_cpu_valid(cpu: i32, what: &str) -> bool {
             what
         );
     }
-    ok
+    valid
 }
 
 fn ext_class() -> *const bindings::sched_class {
@@ -83,7 +78,7 @@ fn class_below_ext(class: *const bindings::sched_class) -> bool {
 }
 
 /// Puts `p` on its rq's runnable list.
-fn set_task_runnable(rq: &RqLocked<'_>, p: &Task) {
+fn set_task_runnable(rq: &RqLocked, p: TaskScx<'_>) {
     if p.scx_flags() & TASK_RESET_RUNNABLE_AT != 0 {
         // SAFETY: we hold the rq lock that protects `runnable_at`.
         unsafe { (*p.entity()).runnable_at = bindings::scx_helper_jiffies() as _ };
@@ -95,8 +90,8 @@ fn set_task_runnable(rq: &RqLocked<'_>, p: &Task) {
     unsafe { bindings::scx_helper_list_add_tail(p.runnable_node(), rq.runnable_list()) };
 }
 
-fn clr_task_runnable(p: &Task, reset_runnable_at: bool) {
-    // SAFETY: the caller holds the rq lock that protects the list.
+fn clr_task_runnable(p: TaskScx<'_>, reset_runnable_at: bool) {
+    // SAFETY: `p` proves we hold the rq lock that protects the list.
     unsafe { bindings::scx_helper_list_del_init(p.runnable_node()) };
     if reset_runnable_at {
         p.set_scx_flag(TASK_RESET_RUNNABLE_AT);
@@ -104,8 +99,8 @@ fn clr_task_runnable(p: &Task, reset_runnable_at: bool) {
 }
 
 /// Charges the running task for the time since it was last charged.
-pub(crate) fn update_curr(rq: &RqLocked<'_>) {
-    let curr = rq.curr();
+pub(crate) fn update_curr(rq: &RqLocked) {
+    let curr = rq.curr_scx();
     if !curr.on_ext_class() {
         return;
     }
@@ -116,40 +111,8 @@ pub(crate) fn update_curr(rq: &RqLocked<'_>) {
     }
 }
 
-/// The DSQ that `dsq_id` names for a dispatch of `p` from `cpu`.
-///
-/// A bad id is an error of the BPF scheduler; the task then goes to the
-/// global DSQ so that it still runs while the scheduler is being disabled.
-fn find_dsq_for_dispatch(cpu: i32, dsq_id: u64, p: &Task) -> &'static Dsq {
-    if dsq_id == dsq::LOCAL {
-        return Rq::of_cpu(cpu).local_dsq();
-    }
-    if dsq_id & dsq::FLAG_LOCAL_ON == dsq::FLAG_LOCAL_ON {
-        let target = (dsq_id & dsq::LOCAL_CPU_MASK) as i32;
-        if ops_cpu_valid(target, "in SCX_DSQ_LOCAL_ON dispatch verdict") {
-            return Rq::of_cpu(target).local_dsq();
-        }
-        return dsq::global();
-    }
-    if dsq_id == dsq::GLOBAL {
-        return dsq::global();
-    }
-    match dsq::find_user(dsq_id) {
-        Some(d) => d,
-        None => {
-            crate::scx_error!(
-                "non-existent DSQ {:#x} for {}[{}]",
-                dsq_id,
-                p.comm(),
-                p.pid()
-            );
-            dsq::global()
-        }
-    }
-}
-
 /// Queues `p` on the global or a user DSQ.
-fn dispatch_enqueue_shared(dsq: &Dsq, p: &Task, enq_flags: u64) {
+fn dispatch_enqueue_shared(dsq: &Dsq, p: TaskScx<'_>, enq_flags: u64) {
     let mut dsq = dsq;
     let mut q = dsq.lock();
     if dsq.id() == dsq::INVALID {
@@ -169,7 +132,7 @@ fn dispatch_enqueue_shared(dsq: &Dsq, p: &Task, enq_flags: u64) {
 }
 
 /// Queues `p` on the local DSQ of `rq`, whose lock the caller holds.
-fn dispatch_enqueue_local(rq: &RqLocked<'_>, p: &Task, enq_flags: u64) {
+fn dispatch_enqueue_local(rq: &RqLocked, p: TaskScx<'_>, enq_flags: u64) {
     let dsq = rq.rq().local_dsq();
     let q = dsq.local_queue(rq);
     let order = queue_order(dsq, &q, enq_flags);
@@ -177,7 +140,7 @@ fn dispatch_enqueue_local(rq: &RqLocked<'_>, p: &Task, enq_flags: u64) {
     if enq_flags & ENQ_CLEAR_OPSS != 0 {
         p.ops_state().set_release(OpssWord::new(OpsState::None, 0));
     }
-    local_dsq_post_enq(rq, p, enq_flags);
+    local_dsq_post_enq(rq, &p, enq_flags);
 }
 
 /// How `enq_flags` order `p` in `dsq`; reports misuse of the DSQ.
@@ -202,14 +165,14 @@ fn queue_order(dsq: &Dsq, q: &dsq::DsqQueue<'_>, enq_flags: u64) -> Order {
 }
 
 /// After queueing `p` locally: make the CPU notice if it should switch.
-fn local_dsq_post_enq(rq: &RqLocked<'_>, p: &Task, enq_flags: u64) {
+fn local_dsq_post_enq(rq: &RqLocked, p: &Task, enq_flags: u64) {
     // balance() is filling the local DSQ and the pick follows.
     if rq.flags() & RQ_IN_BALANCE != 0 {
         return;
     }
-    let curr = rq.curr();
+    let curr = rq.curr_scx();
     let mut preempt = false;
-    if enq_flags & ENQ_PREEMPT != 0 && !core::ptr::eq(p, curr) && curr.on_ext_class() {
+    if enq_flags & ENQ_PREEMPT != 0 && !core::ptr::eq(p, curr.task()) && curr.on_ext_class() {
         curr.set_slice(0);
         preempt = true;
     }
@@ -218,18 +181,8 @@ fn local_dsq_post_enq(rq: &RqLocked<'_>, p: &Task, enq_flags: u64) {
     }
 }
 
-/// Queues `p` on `dsq`, which may be the local DSQ of `rq`.
-fn dispatch_enqueue(rq: &RqLocked<'_>, dsq: &Dsq, p: &Task, enq_flags: u64) {
-    if core::ptr::eq(dsq, rq.rq().local_dsq()) {
-        dispatch_enqueue_local(rq, p, enq_flags);
-    } else {
-        debug_assert!(!dsq.is_local());
-        dispatch_enqueue_shared(dsq, p, enq_flags);
-    }
-}
-
 /// Takes `p` off whatever DSQ it is on. The rq lock of `p` is held.
-fn dispatch_dequeue(rq: &RqLocked<'_>, p: &Task) {
+fn dispatch_dequeue(rq: &RqLocked, p: TaskScx<'_>) {
     let dsq = p.dsq();
     if dsq.is_null() {
         // A dispatcher moving `p` straight into a local DSQ may have set
@@ -240,14 +193,14 @@ fn dispatch_dequeue(rq: &RqLocked<'_>, p: &Task) {
     // SAFETY: a task's DSQ stays valid while the task is on it.
     let dsq = unsafe { Dsq::from_raw(dsq) };
     if dsq.is_local() {
-        dsq.local_queue(rq).remove(p);
+        dsq.local_queue(rq).remove(&p);
     } else {
         let q = dsq.lock();
         // If another CPU took `p` off the DSQ to move it (holding_cpu set),
         // it is no longer linked; resetting holding_cpu makes that CPU drop
         // it when it gets to the source rq.
         if p.holding_cpu() < 0 {
-            q.remove(p);
+            q.remove(&p);
         } else {
             p.set_holding_cpu(-1);
         }
@@ -256,7 +209,7 @@ fn dispatch_dequeue(rq: &RqLocked<'_>, p: &Task) {
 }
 
 /// Takes `p` back from the BPF scheduler, waiting out a dispatch in flight.
-fn ops_dequeue(p: &Task, deq_flags: u64) {
+fn ops_dequeue(p: TaskScx<'_>, deq_flags: u64) {
     // Dequeueing is temporary: keep runnable_at.
     clr_task_runnable(p, false);
     let st = p.ops_state();
@@ -268,7 +221,7 @@ fn ops_dequeue(p: &Task, deq_flags: u64) {
             crate::warn!("{}[{}] dequeued while QUEUEING", p.comm(), p.pid());
         }
         OpsState::Queued => {
-            ops::dequeue(p, deq_flags);
+            ops::dequeue(&p, deq_flags);
             if st.try_cmpxchg(w, OpssWord::new(OpsState::None, 0)).is_err() {
                 // A dispatcher claimed it meanwhile; it finishes without our
                 // rq lock and sets NONE.
@@ -281,11 +234,14 @@ fn ops_dequeue(p: &Task, deq_flags: u64) {
 
 /// Records a direct dispatch of `p` from `ops.select_cpu()` or
 /// `ops.enqueue()`; carried out when the callback returns.
-pub(crate) fn mark_direct_dispatch(p: &Task, dsq_id: u64, enq_flags: u64) {
-    let pc = pcpu::this();
+pub(crate) fn mark_direct_dispatch(np: NoPreempt<'_>, p: &Task, dsq_id: u64, enq_flags: u64) {
+    let pc = pcpu::this(np);
     let slot = pc.ddsp.replace(Ddsp::Done);
-    match slot {
-        Ddsp::Task(t) if core::ptr::eq(t, p.as_ptr()) => {}
+    // SAFETY: once the slot names `p`, we run inside ops.select_cpu() or
+    // ops.enqueue() for `p`, whose caller holds `p->pi_lock` with `p` not
+    // queued, or `p`'s rq lock; neither returns before we do.
+    let p = match slot {
+        Ddsp::Task(t) if core::ptr::eq(t, p.as_ptr()) => unsafe { TaskScx::assume(p) },
         Ddsp::Task(t) => {
             // SAFETY: the slot names the task the running callback was
             // called for, which is live until it returns.
@@ -303,17 +259,25 @@ pub(crate) fn mark_direct_dispatch(p: &Task, dsq_id: u64, enq_flags: u64) {
             crate::scx_error!("{}[{}] already direct-dispatched", p.comm(), p.pid());
             return;
         }
-    }
+    };
     p.set_ddsp_dsq_id(dsq_id);
     p.set_ddsp_enq_flags(enq_flags);
 }
 
 /// Carries out the direct dispatch recorded for `p`.
-fn direct_dispatch(rq: &RqLocked<'_>, p: &Task, enq_flags: u64) {
-    let dsq = find_dsq_for_dispatch(rq.cpu(), p.ddsp_dsq_id(), p);
+fn direct_dispatch(rq: &RqLocked, p: TaskScx<'_>, enq_flags: u64) {
+    let target = dispatch_target(rq.no_preempt(), rq.rq(), p.ddsp_dsq_id(), &p);
     let flags = enq_flags | p.ddsp_enq_flags() | ENQ_CLEAR_OPSS;
     p.clear_ddsp();
-    if dsq.is_local() && !core::ptr::eq(dsq, rq.rq().local_dsq()) {
+    let dsq = match target {
+        Target::Local(dst) if core::ptr::eq(dst, rq.rq()) => {
+            dispatch_enqueue_local(rq, p, flags);
+            return;
+        }
+        Target::Local(_) => None,
+        Target::Shared(dsq) => Some(dsq),
+    };
+    let Some(dsq) = dsq else {
         // We are inside the core's enqueue of `p` on this rq and cannot
         // move it to another CPU from here. The C core defers this to a
         // balance callback; that is not implemented yet.
@@ -324,17 +288,17 @@ fn direct_dispatch(rq: &RqLocked<'_>, p: &Task, enq_flags: u64) {
         );
         dispatch_enqueue_shared(dsq::global(), p, flags);
         return;
-    }
-    dispatch_enqueue(rq, dsq, p, flags);
+    };
+    dispatch_enqueue_shared(dsq, p, flags);
 }
 
 /// Decides where a task that became runnable on `rq` goes.
-fn do_enqueue(rq: &RqLocked<'_>, p: &Task, enq_flags: u64, sticky_cpu: i32) {
+fn do_enqueue(rq: &RqLocked, p: TaskScx<'_>, enq_flags: u64, sticky_cpu: i32) {
     enum To {
         Local,
         Global,
     }
-    let to = if sticky_cpu == rq.cpu() {
+    let to = if sticky_cpu == rq.cpu().id() {
         // Moved here by the core on purpose (see move_remote_task): keep the
         // slice and run it here.
         p.clear_ddsp();
@@ -370,9 +334,9 @@ fn do_enqueue(rq: &RqLocked<'_>, p: &Task, enq_flags: u64, sticky_cpu: i32) {
             );
         }
         st.set(OpssWord::new(OpsState::Queueing, qseq as usize));
-        let pc = pcpu::this();
+        let pc = pcpu::this(rq.no_preempt());
         pc.ddsp.set(Ddsp::Task(p.as_ptr()));
-        ops::enqueue(p, enq_flags);
+        ops::enqueue(&p, enq_flags);
         pc.ddsp.set(Ddsp::Idle);
         if p.ddsp_dsq_id() != dsq::INVALID {
             direct_dispatch(rq, p, enq_flags);
@@ -392,15 +356,16 @@ fn do_enqueue(rq: &RqLocked<'_>, p: &Task, enq_flags: u64, sticky_cpu: i32) {
 }
 
 /// `sched_class.enqueue_task`.
-pub(crate) fn enqueue_task(rq: &RqLocked<'_>, p: &Task, core_flags: i32) {
+pub(crate) fn enqueue_task(rq: &RqLocked, p: &Task, core_flags: i32) {
+    let p = rq.task(p);
     let enq_flags = core_flags as u32 as u64 | rq.extra_enq_flags();
     let mut sticky = p.sticky_cpu();
     if core_flags as u32 & bindings::ENQUEUE_WAKEUP != 0 {
         rq.set_flags(RQ_IN_WAKEUP);
     }
     // A running task put back by a property change stays where it is.
-    if core_flags as u32 & bindings::ENQUEUE_RESTORE != 0 && rq.is_curr(p) {
-        sticky = rq.cpu();
+    if core_flags as u32 & bindings::ENQUEUE_RESTORE != 0 && rq.is_curr(&p) {
+        sticky = rq.cpu().id();
     }
     p.set_sticky_cpu(-1);
     if !p.scx_queued() {
@@ -409,7 +374,7 @@ pub(crate) fn enqueue_task(rq: &RqLocked<'_>, p: &Task, core_flags: i32) {
         rq.add_nr_running(1);
         // SAFETY: `p` is live.
         if !unsafe { bindings::scx_helper_task_on_rq_migrating(p.as_ptr()) } {
-            ops::runnable(p, enq_flags);
+            ops::runnable(&p, enq_flags);
         }
         do_enqueue(rq, p, enq_flags, sticky);
     }
@@ -417,7 +382,8 @@ pub(crate) fn enqueue_task(rq: &RqLocked<'_>, p: &Task, core_flags: i32) {
 }
 
 /// `sched_class.dequeue_task`.
-pub(crate) fn dequeue_task(rq: &RqLocked<'_>, p: &Task, deq_flags: i32) -> bool {
+pub(crate) fn dequeue_task(rq: &RqLocked, p: &Task, deq_flags: i32) -> bool {
+    let p = rq.task(p);
     if !p.scx_queued() {
         return true;
     }
@@ -425,13 +391,13 @@ pub(crate) fn dequeue_task(rq: &RqLocked<'_>, p: &Task, deq_flags: i32) -> bool 
     ops_dequeue(p, deq_flags);
     // Keep running/stopping nested inside runnable/quiescent: a running
     // task going off the rq stops now rather than at put_prev_task().
-    if rq.is_curr(p) {
+    if rq.is_curr(&p) {
         update_curr(rq);
-        ops::stopping(p, false);
+        ops::stopping(&p, false);
     }
     // SAFETY: `p` is live.
     if !unsafe { bindings::scx_helper_task_on_rq_migrating(p.as_ptr()) } {
-        ops::quiescent(p, deq_flags);
+        ops::quiescent(&p, deq_flags);
     }
     if deq_flags & bindings::SCX_DEQ_SLEEP as u64 != 0 {
         p.set_scx_flag(TASK_DEQD_FOR_SLEEP);
@@ -446,48 +412,38 @@ pub(crate) fn dequeue_task(rq: &RqLocked<'_>, p: &Task, deq_flags: i32) -> bool 
 }
 
 /// Whether `p` may be moved to the CPU of `rq`.
-fn can_run_on(p: &Task, rq: &RqLocked<'_>) -> bool {
+fn can_run_on(p: &Task, rq: &RqLocked) -> bool {
     !p.migration_disabled() && p.allowed_on(rq.cpu()) && rq.online()
 }
 
 /// Moves `p`, which the caller took off a DSQ or out of BPF custody and
-/// whose `holding_cpu` it set, from `src` to the local DSQ of `dst`.
-///
-/// The caller holds the lock of `src` and has checked that it still holds
-/// `p`. Returns with the lock of `dst` held instead.
-///
-/// # Safety
-///
-/// The caller must hold the lock of `src` and not of `dst`, and must account
-/// for the lock switch.
-unsafe fn move_remote_task(p: &Task, enq_flags: u64, src: &Rq, dst: &Rq) {
-    // SAFETY: we hold the lock of `src`, which `p` is queued on.
-    unsafe {
-        bindings::deactivate_task(src.as_ptr(), p.as_ptr(), 0);
-        bindings::set_task_cpu(p.as_ptr(), dst.cpu() as u32);
-    }
+/// whose `holding_cpu` it set, from the rq `rq` holds to the local DSQ of
+/// `dst`. The caller has checked, under the lock of that rq, that it still
+/// holds `p`. Returns with `rq` holding the lock of `dst`.
+fn move_remote_task(rq: &mut RqLocked, p: &Task, enq_flags: u64, dst: &'static Rq) {
     // enqueue_task() on `dst` takes the hint and puts `p` on its local DSQ.
-    p.set_sticky_cpu(dst.cpu());
-    // SAFETY: we hold the `src` lock; `p` is off every rq, marked migrating
-    // by deactivate_task(), so no one else touches it until activated.
+    rq.task(p).set_sticky_cpu(dst.cpu().id());
+    // SAFETY: we hold the lock of the rq `p` is queued on.
     unsafe {
-        bindings::scx_helper_rq_unlock(src.as_ptr());
-        bindings::scx_helper_rq_lock(dst.as_ptr());
+        bindings::deactivate_task(rq.rq().as_ptr(), p.as_ptr(), 0);
+        bindings::set_task_cpu(p.as_ptr(), dst.cpu().id() as u32);
     }
-    // SAFETY: we now hold the `dst` lock.
-    let dstl = unsafe { RqLocked::assume(dst.as_ptr()) };
-    dstl.set_extra_enq_flags(enq_flags);
+    // `p` is off every rq and marked migrating by deactivate_task(), so no
+    // one else touches it until we activate it.
+    rq.switch(dst);
+    rq.set_extra_enq_flags(enq_flags);
     // SAFETY: we hold the `dst` lock; `p` is now a task of `dst`.
     unsafe { bindings::activate_task(dst.as_ptr(), p.as_ptr(), 0) };
-    dstl.set_extra_enq_flags(0);
+    rq.set_extra_enq_flags(0);
 }
 
 /// Moves a task from `dsq` to the local DSQ of `rq`, if there is one `rq`
 /// can run. Returns whether it did.
 ///
-/// May drop and retake the lock of `rq`; the caller must recheck anything
-/// it learnt under it.
-pub(crate) fn consume(rq: &RqLocked<'_>, dsq: &Dsq) -> bool {
+/// May drop and retake the lock of `rq`, which `&mut` makes the caller
+/// account for; returns with the same rq locked.
+pub(crate) fn consume(rq: &mut RqLocked, dsq: &Dsq) -> bool {
+    let home = rq.rq();
     'retry: loop {
         if dsq.nr() == 0 {
             return false;
@@ -495,38 +451,29 @@ pub(crate) fn consume(rq: &RqLocked<'_>, dsq: &Dsq) -> bool {
         let q = dsq.lock();
         let mut cur = q.first();
         while let Some(p) = cur {
-            if p.cpu() == rq.cpu() {
+            if p.cpu() == home.cpu() {
                 // Already on this rq: just move it between the queues.
                 q.remove(p);
                 drop(q);
+                let p = rq.task(p);
                 p.set_dsq(core::ptr::null_mut());
                 dispatch_enqueue_local(rq, p, 0);
                 return true;
             }
             if can_run_on(p, rq) {
                 let src = Rq::of_cpu(p.cpu());
-                p.set_holding_cpu(rq.cpu());
-                q.remove(p);
+                q.remove_for_move(p, home.cpu());
                 drop(q);
                 // While we hold no rq lock, `p` stays allocated: it is queued
                 // on `src`, and a dequeue there clears `holding_cpu`, which we
                 // check before touching it again.
-                // SAFETY: we hold the lock of `rq` and switch to `src`.
-                unsafe {
-                    bindings::scx_helper_rq_unlock(rq.rq().as_ptr());
-                    bindings::scx_helper_rq_lock(src.as_ptr());
-                }
-                if p.holding_cpu() == rq.cpu() && p.cpu() == src.cpu() {
-                    // SAFETY: we hold the `src` lock and still own `p`.
-                    unsafe { move_remote_task(p, 0, src, rq.rq()) };
+                rq.switch(src);
+                if p.cpu() == src.cpu() && rq.task(p).holding_cpu() == home.cpu().id() {
+                    move_remote_task(rq, p, 0, home);
                     return true;
                 }
                 // Lost `p` to a dequeue; it will be enqueued afresh.
-                // SAFETY: we hold `src` and go back to holding `rq`.
-                unsafe {
-                    bindings::scx_helper_rq_unlock(src.as_ptr());
-                    bindings::scx_helper_rq_lock(rq.rq().as_ptr());
-                }
+                rq.switch(home);
                 continue 'retry;
             }
             cur = q.next(p);
@@ -535,72 +482,91 @@ pub(crate) fn consume(rq: &RqLocked<'_>, dsq: &Dsq) -> bool {
     }
 }
 
-/// Moves `p`, claimed from BPF custody (DISPATCHING), to `dst`, a local DSQ.
-fn dispatch_to_local_dsq(rq: &RqLocked<'_>, dst: &Dsq, p: &Task, enq_flags: u64) {
+/// Moves `p`, claimed from BPF custody (DISPATCHING), to the local DSQ of
+/// `dst_rq`. Returns with the same rq locked as on entry.
+fn dispatch_to_local_dsq(rq: &mut RqLocked, dst_rq: &'static Rq, p: &Task, enq_flags: u64) {
+    let home = rq.rq();
     let src = Rq::of_cpu(p.cpu());
-    let dst_rq = if core::ptr::eq(dst, rq.rq().local_dsq()) {
-        rq.rq()
-    } else {
-        let off = core::mem::offset_of!(bindings::rq, scx)
-            + core::mem::offset_of!(bindings::scx_rq, local_dsq);
-        // SAFETY: `dst` is a local DSQ, which is embedded in its rq.
-        unsafe { Rq::from_raw((dst.as_ptr() as *mut u8).sub(off) as *mut bindings::rq) }
-    };
-    if core::ptr::eq(src, rq.rq()) && core::ptr::eq(dst_rq, rq.rq()) {
-        dispatch_enqueue_local(rq, p, enq_flags | ENQ_CLEAR_OPSS);
+    if core::ptr::eq(src, home) && core::ptr::eq(dst_rq, home) {
+        dispatch_enqueue_local(rq, rq.task(p), enq_flags | ENQ_CLEAR_OPSS);
         return;
     }
+    // SAFETY: we claimed `p` (DISPATCHING); the holder of its rq lock waits
+    // in ops_dequeue() until we set NONE below.
+    let claimed = unsafe { TaskScx::assume(p) };
     // Checked without the lock of `dst_rq`, as the C core does: a CPU going
     // inactive meanwhile is caught by the enqueue on it.
-    let dst_ok = !p.migration_disabled() && p.allowed_on(dst_rq.cpu()) && {
-        // SAFETY: reading the active mask has no preconditions.
-        unsafe { bindings::scx_helper_cpu_active(dst_rq.cpu()) }
-    };
+    let dst_ok =
+        !p.migration_disabled() && p.allowed_on(dst_rq.cpu()) && dst_rq.cpu().active();
     if !dst_ok {
-        dispatch_enqueue_shared(dsq::global(), p, enq_flags | ENQ_CLEAR_OPSS);
+        dispatch_enqueue_shared(dsq::global(), claimed, enq_flags | ENQ_CLEAR_OPSS);
         return;
     }
     // We must drop DISPATCHING before taking another rq lock: the owner of
     // `src` may be spinning in ops_dequeue() waiting for it, with its lock
     // held. `holding_cpu` then tells us whether `p` was dequeued meanwhile.
-    p.set_holding_cpu(rq.cpu());
+    claimed.set_holding_cpu(home.cpu().id());
     p.ops_state().set_release(OpssWord::new(OpsState::None, 0));
-    // SAFETY: we hold the lock of `rq`; `p` stays allocated while queued on
-    // `src`, and we recheck ownership under the `src` lock.
-    unsafe {
-        bindings::scx_helper_rq_unlock(rq.rq().as_ptr());
-        bindings::scx_helper_rq_lock(src.as_ptr());
-    }
-    let mut held = src;
-    if p.holding_cpu() == rq.cpu() && p.cpu() == src.cpu() {
+    rq.switch(src);
+    if p.cpu() == src.cpu() && rq.task(p).holding_cpu() == home.cpu().id() {
         if core::ptr::eq(src, dst_rq) {
+            let p = rq.task(p);
             p.set_holding_cpu(-1);
-            // SAFETY: we hold the `src` lock.
-            let srcl = unsafe { RqLocked::assume(src.as_ptr()) };
-            dispatch_enqueue_local(&srcl, p, enq_flags);
+            dispatch_enqueue_local(rq, p, enq_flags);
         } else {
-            // SAFETY: we hold the `src` lock and still own `p`.
-            unsafe { move_remote_task(p, enq_flags, src, dst_rq) };
-            held = dst_rq;
+            move_remote_task(rq, p, enq_flags, dst_rq);
         }
-        // SAFETY: we hold the lock of `held`, the rq of `dst`.
-        let dl = unsafe { RqLocked::assume(held.as_ptr()) };
+        // `rq` now holds the lock of `dst_rq`.
         // SAFETY: both are sched class statics.
-        if unsafe { bindings::scx_helper_class_above(p.sched_class(), dl.curr().sched_class()) } {
-            dl.resched_curr();
+        if unsafe { bindings::scx_helper_class_above(p.sched_class(), rq.curr().sched_class()) } {
+            rq.resched_curr();
         }
     }
-    if !core::ptr::eq(held, rq.rq()) {
-        // SAFETY: back to holding the lock the caller expects.
-        unsafe {
-            bindings::scx_helper_rq_unlock(held.as_ptr());
-            bindings::scx_helper_rq_lock(rq.rq().as_ptr());
+    rq.switch(home);
+}
+
+/// Where a dispatch goes: a CPU's local DSQ, or a shared one.
+enum Target<'a> {
+    /// The local DSQ of this rq.
+    Local(&'static Rq),
+    /// The global DSQ or a user DSQ.
+    Shared(&'a Dsq),
+}
+
+/// The DSQ that `dsq_id` names for a dispatch of `p` from the CPU of `rq`.
+///
+/// A bad id is an error of the BPF scheduler; the task then goes to the
+/// global DSQ so that it still runs while the scheduler is being disabled.
+fn dispatch_target<'a>(np: NoPreempt<'a>, rq: &'static Rq, dsq_id: u64, p: &Task) -> Target<'a> {
+    if dsq_id == dsq::LOCAL {
+        return Target::Local(rq);
+    }
+    if dsq_id & dsq::FLAG_LOCAL_ON == dsq::FLAG_LOCAL_ON {
+        let target = (dsq_id & dsq::LOCAL_CPU_MASK) as i32;
+        if let Some(cpu) = ops_cpu_valid(target, "in SCX_DSQ_LOCAL_ON dispatch verdict") {
+            return Target::Local(Rq::of_cpu(cpu));
+        }
+        return Target::Shared(dsq::global());
+    }
+    if dsq_id == dsq::GLOBAL {
+        return Target::Shared(dsq::global());
+    }
+    match dsq::find_user(dsq_id, np) {
+        Some(d) => Target::Shared(d),
+        None => {
+            crate::scx_error!(
+                "non-existent DSQ {:#x} for {}[{}]",
+                dsq_id,
+                p.comm(),
+                p.pid()
+            );
+            Target::Shared(dsq::global())
         }
     }
 }
 
 /// Carries out one buffered `scx_bpf_dispatch()`.
-fn finish_dispatch(rq: &RqLocked<'_>, ent: DspEnt) {
+fn finish_dispatch(rq: &mut RqLocked, ent: DspEnt) {
     // SAFETY: the BPF scheduler owns `ent.task` (it was QUEUED when the
     // dispatch was recorded); a queued task stays allocated, and we recheck
     // ownership through ops_state before using anything else.
@@ -628,42 +594,45 @@ fn finish_dispatch(rq: &RqLocked<'_>, ent: DspEnt) {
             OpsState::Queueing => st.wait_while(w),
         }
     }
-    if !p.scx_queued() {
+    // SAFETY: we claimed `p` (DISPATCHING) just above; the holder of its rq
+    // lock waits in ops_dequeue() until we release it.
+    let claimed = unsafe { TaskScx::assume(p) };
+    if !claimed.scx_queued() {
         crate::warn!("dispatching {}[{}] which is not queued", p.comm(), p.pid());
     }
-    let dsq = find_dsq_for_dispatch(rq.cpu(), ent.dsq_id, p);
-    if dsq.is_local() {
-        dispatch_to_local_dsq(rq, dsq, p, ent.enq_flags);
-    } else {
-        dispatch_enqueue_shared(dsq, p, ent.enq_flags | ENQ_CLEAR_OPSS);
+    match dispatch_target(rq.no_preempt(), rq.rq(), ent.dsq_id, p) {
+        Target::Local(dst_rq) => dispatch_to_local_dsq(rq, dst_rq, p, ent.enq_flags),
+        Target::Shared(dsq) => {
+            dispatch_enqueue_shared(dsq, claimed, ent.enq_flags | ENQ_CLEAR_OPSS)
+        }
     }
 }
 
 /// Carries out the dispatches buffered by `ops.dispatch()` so far.
-pub(crate) fn flush_dispatch_buf(rq: &RqLocked<'_>) {
-    let pc = pcpu::this();
-    // SAFETY: this CPU's buffer, preemption disabled; the entries are copied
-    // out before each call, which may re-enter the buffer only through
-    // kfuncs that run after we return.
-    let n = unsafe { pc.dsp_buf().len() };
-    for i in 0..n {
-        // SAFETY: as above.
-        let ent = unsafe { pc.dsp_buf()[i] };
+///
+/// `finish_dispatch()` may drop the rq lock, but `np` keeps this CPU's
+/// buffer ours meanwhile. The entries are copied out one at a time.
+pub(crate) fn flush_dispatch_buf(np: NoPreempt<'_>, rq: &mut RqLocked) {
+    let pc = pcpu::this(np);
+    let mut i = 0;
+    while let Some(ent) = pc.dsp_get(i) {
         finish_dispatch(rq, ent);
+        i += 1;
     }
-    pc.dsp_nr_tasks.set(pc.dsp_nr_tasks.get() + n);
-    // SAFETY: as above.
-    unsafe { pc.dsp_buf().set_len(0) };
+    pc.dsp_nr_tasks.set(pc.dsp_nr_tasks.get() + i);
+    pc.dsp_clear();
 }
 
 /// Fills the local DSQ of `rq` if it can; returns whether there is a task
 /// to run (or `prev` to keep).
-fn balance_one(rq: &RqLocked<'_>, prev: &Task) -> bool {
+fn balance_one(np: NoPreempt<'_>, rq: &mut RqLocked, prev: &Task) -> bool {
     rq.set_flags(RQ_IN_BALANCE);
     rq.clear_flags(RQ_BAL_PENDING | RQ_BAL_KEEP);
     let prev_on_scx = prev.on_ext_class();
-    let keep_prev =
-        |rq: &RqLocked<'_>| prev_on_scx && prev.scx_queued() && prev.slice() > 0 && !rq.bypassing();
+    let keep_prev = |rq: &RqLocked| {
+        let prev = rq.task(prev);
+        prev_on_scx && prev.scx_queued() && prev.slice() > 0 && !rq.bypassing()
+    };
     let found = 'found: {
         if prev_on_scx {
             update_curr(rq);
@@ -679,13 +648,14 @@ fn balance_one(rq: &RqLocked<'_>, prev: &Task) -> bool {
         if ops::table().dispatch.is_none() || rq.bypassing() || rq.flags() & RQ_ONLINE == 0 {
             break 'found false;
         }
-        let pc = pcpu::this();
+        let cpu = rq.cpu();
+        let pc = pcpu::this(np);
         for _ in 0..bindings::SCX_DSP_MAX_LOOPS {
             pc.dsp_nr_tasks.set(0);
-            pc.dsp_rq.set(rq.rq().as_ptr());
-            ops::dispatch(rq.cpu(), if prev_on_scx { Some(prev) } else { None });
-            flush_dispatch_buf(rq);
-            pc.dsp_rq.set(core::ptr::null_mut());
+            pcpu::lend_rq(np, rq, || {
+                ops::dispatch(cpu.id(), if prev_on_scx { Some(prev) } else { None })
+            });
+            flush_dispatch_buf(np, rq);
             if keep_prev(rq) {
                 rq.set_flags(RQ_BAL_KEEP);
                 break 'found true;
@@ -700,14 +670,14 @@ fn balance_one(rq: &RqLocked<'_>, prev: &Task) -> bool {
         }
         // The BPF scheduler keeps dispatching tasks this CPU can't run.
         // Come back later rather than spin here with the rq locked.
-        pcpu::this().request_kick(rq.cpu(), pcpu::KICK_RESCHED);
+        kick_cpu(np, cpu, Kick::Resched);
         false
     };
     let found = found || {
         // Nothing else to run: keep `prev` if it is still runnable, unless
         // the scheduler asked to see it again (SCX_OPS_ENQ_LAST).
         let keep = prev_on_scx
-            && prev.scx_queued()
+            && rq.task(prev).scx_queued()
             && (!ops::has_flag(bindings::SCX_OPS_ENQ_LAST as u64) || rq.bypassing());
         if keep {
             rq.set_flags(RQ_BAL_KEEP);
@@ -719,19 +689,29 @@ fn balance_one(rq: &RqLocked<'_>, prev: &Task) -> bool {
 }
 
 /// `sched_class.balance`.
-pub(crate) fn balance(rq: &RqLocked<'_>, prev: &Task, rf: *mut bindings::rq_flags) -> i32 {
+///
+/// The core calls it from `__schedule()`, with preemption disabled
+/// throughout (`np`), also while balance_one() drops the rq lock.
+pub(crate) fn balance(
+    np: NoPreempt<'_>,
+    rq: &mut RqLocked,
+    prev: &Task,
+    rf: *mut bindings::rq_flags,
+) -> i32 {
     // balance_one() may drop the rq lock; the core pinned it.
     // SAFETY: `rf` is the core's pin cookie for the lock we hold.
     unsafe { bindings::scx_helper_rq_unpin(rq.rq().as_ptr(), rf) };
-    let ret = balance_one(rq, prev);
+    let home = rq.rq();
+    let ret = balance_one(np, rq, prev);
+    debug_assert!(core::ptr::eq(rq.rq(), home));
     // SAFETY: as above; the lock is held again.
     unsafe { bindings::scx_helper_rq_repin(rq.rq().as_ptr(), rf) };
     ret as i32
 }
 
 /// `sched_class.pick_task`.
-pub(crate) fn pick_task(rq: &RqLocked<'_>) -> *mut bindings::task_struct {
-    let prev = rq.curr();
+pub(crate) fn pick_task(rq: &RqLocked) -> *mut bindings::task_struct {
+    let prev = rq.curr_scx();
     let mut keep = rq.flags() & RQ_BAL_KEEP != 0;
     let mut kick_idle = false;
     // A higher class ran balance and skipped ours; decide here.
@@ -754,6 +734,7 @@ pub(crate) fn pick_task(rq: &RqLocked<'_>) -> *mut bindings::task_struct {
     let q = rq.rq().local_dsq().local_queue(rq);
     match q.first() {
         Some(p) => {
+            let p = rq.task(p);
             if p.slice() == 0 {
                 p.set_slice(SLICE_DFL);
             }
@@ -761,7 +742,7 @@ pub(crate) fn pick_task(rq: &RqLocked<'_>) -> *mut bindings::task_struct {
         }
         None => {
             if kick_idle {
-                pcpu::this().request_kick(rq.cpu(), pcpu::KICK_IF_IDLE);
+                kick_cpu(rq.no_preempt(), rq.cpu(), Kick::IfIdle);
             }
             core::ptr::null_mut()
         }
@@ -769,7 +750,8 @@ pub(crate) fn pick_task(rq: &RqLocked<'_>) -> *mut bindings::task_struct {
 }
 
 /// `sched_class.set_next_task`.
-pub(crate) fn set_next_task(rq: &RqLocked<'_>, p: &Task) {
+pub(crate) fn set_next_task(rq: &RqLocked, p: &Task) {
+    let p = rq.task(p);
     if p.scx_queued() {
         // Core scheduling may run `p` before it is dispatched.
         ops_dequeue(p, bindings::SCX_DEQ_CORE_SCHED_EXEC as u64);
@@ -778,18 +760,19 @@ pub(crate) fn set_next_task(rq: &RqLocked<'_>, p: &Task) {
     // SAFETY: we hold the rq lock that protects `se.exec_start`.
     unsafe { (*p.as_ptr()).se.exec_start = rq.clock_task() };
     if p.scx_queued() {
-        ops::running(p);
+        ops::running(&p);
     }
     clr_task_runnable(p, true);
 }
 
 /// `sched_class.put_prev_task`.
-pub(crate) fn put_prev_task(rq: &RqLocked<'_>, p: &Task, next: Option<&Task>) {
+pub(crate) fn put_prev_task(rq: &RqLocked, p: &Task, next: Option<&Task>) {
+    let p = rq.task(p);
     update_curr(rq);
     if !p.scx_queued() {
         return;
     }
-    ops::stopping(p, true);
+    ops::stopping(&p, true);
     set_task_runnable(rq, p);
     // Slice left: a higher class preempted `p`. It runs next.
     if p.slice() > 0 && !rq.bypassing() {
@@ -813,39 +796,47 @@ pub(crate) fn put_prev_task(rq: &RqLocked<'_>, p: &Task, next: Option<&Task>) {
 }
 
 /// `sched_class.select_task_rq`: where `p` should wake up.
-pub(crate) fn select_task_rq(p: &Task, prev_cpu: i32, wake_flags: i32) -> i32 {
+///
+/// The core holds `p->pi_lock`, a raw spinlock, so preemption is off (`np`).
+///
+/// `p` is not queued yet, so the waker owns its fields.
+pub(crate) fn select_task_rq(
+    np: NoPreempt<'_>,
+    p: TaskScx<'_>,
+    prev_cpu: Cpu,
+    wake_flags: i32,
+) -> i32 {
     if wake_flags as u32 & bindings::WF_EXEC != 0 {
-        return prev_cpu;
+        return prev_cpu.id();
     }
     let bypassing = Rq::of_cpu(p.cpu()).bypassing();
     if ops::table().select_cpu.is_some() && !bypassing {
-        let pc = pcpu::this();
+        let pc = pcpu::this(np);
         pc.ddsp.set(Ddsp::Task(p.as_ptr()));
-        let cpu = ops::select_cpu(p, prev_cpu, wake_flags as u32 as u64).unwrap_or(prev_cpu);
+        let cpu = ops::select_cpu(&p, prev_cpu.id(), wake_flags as u32 as u64);
         pc.ddsp.set(Ddsp::Idle);
-        if ops_cpu_valid(cpu, "from ops.select_cpu()") {
-            cpu
-        } else {
-            prev_cpu
-        }
+        cpu.and_then(|cpu| ops_cpu_valid(cpu, "from ops.select_cpu()"))
+            .unwrap_or(prev_cpu)
+            .id()
     } else {
-        let (cpu, idle) = idle::select_cpu_dfl(p, prev_cpu, wake_flags as u32 as u64);
+        let (cpu, idle) = idle::select_cpu_dfl(np, &p, prev_cpu, wake_flags as u32 as u64);
         if idle {
             // Found an idle CPU: skip ops.enqueue() and run there.
             p.set_slice(SLICE_DFL);
             p.set_ddsp_dsq_id(dsq::LOCAL);
         }
-        cpu
+        cpu.id()
     }
 }
 
 /// `sched_class.task_tick`.
-pub(crate) fn task_tick(rq: &RqLocked<'_>, curr: &Task) {
+pub(crate) fn task_tick(rq: &RqLocked, curr: &Task) {
+    let curr = rq.task(curr);
     update_curr(rq);
     if rq.bypassing() {
         curr.set_slice(0);
     } else {
-        ops::tick(curr);
+        ops::tick(&curr);
     }
     if curr.slice() == 0 {
         rq.resched_curr();
@@ -853,15 +844,15 @@ pub(crate) fn task_tick(rq: &RqLocked<'_>, curr: &Task) {
 }
 
 /// `sched_class.yield_task`.
-pub(crate) fn yield_task(rq: &RqLocked<'_>) {
-    let p = rq.curr();
-    if ops::yield_(p, None).is_none() {
+pub(crate) fn yield_task(rq: &RqLocked) {
+    let p = rq.curr_scx();
+    if ops::yield_(&p, None).is_none() {
         p.set_slice(0);
     }
 }
 
 /// `sched_class.yield_to_task`.
-pub(crate) fn yield_to_task(rq: &RqLocked<'_>, to: &Task) -> bool {
+pub(crate) fn yield_to_task(rq: &RqLocked, to: &Task) -> bool {
     ops::yield_(rq.curr(), Some(to)).unwrap_or(false)
 }
 
@@ -870,36 +861,85 @@ pub(crate) fn set_cpus_allowed(p: &Task, ctx: *mut bindings::affinity_context) {
     // SAFETY: the core calls us with `p`'s locks held and a valid `ctx`.
     unsafe { bindings::set_cpus_allowed_common(p.as_ptr(), ctx) };
     if !Rq::of_cpu(p.cpu()).bypassing() {
-        ops::set_cpumask(p, p.cpus_ptr());
+        ops::set_cpumask(&p, p.cpus_ptr());
     }
 }
 
 /// `sched_class.reweight_task`.
-pub(crate) fn reweight_task(p: &Task, weight: u32) {
+pub(crate) fn reweight_task(p: TaskScx<'_>, weight: u32) {
     p.set_weight(weight);
-    ops::set_weight(p, weight);
+    ops::set_weight(&p, weight);
 }
 
-/// Carries out the kicks this CPU owes. Runs from irq_work, without locks.
-pub(crate) fn do_kicks() {
-    let pc = pcpu::this();
-    for (cpu, k) in pc.kicks.iter().enumerate() {
-        let what = k.swap(0, core::sync::atomic::Ordering::Relaxed);
-        if what == 0 {
-            continue;
+/// What a kick asks of a CPU.
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Kick {
+    /// Reschedule.
+    Resched,
+    /// Reschedule, and end the slice of the ext task running there.
+    Preempt,
+    /// Reschedule only if the CPU is idle or about to be.
+    IfIdle,
+}
+
+/// Records a kick of `cpu` on this CPU's rq and queues the irq_work that
+/// carries it out; `np` keeps both on the same CPU.
+///
+/// The masks are updated with atomic bit operations: a kick may be
+/// recorded from any context while the irq_work walks them.
+pub(crate) fn kick_cpu(np: NoPreempt<'_>, cpu: Cpu, what: Kick) {
+    let this = Rq::of_cpu(np.cpu());
+    match what {
+        Kick::IfIdle => this.kick_mask(KickMask::IfIdle).set(cpu),
+        Kick::Preempt => {
+            this.kick_mask(KickMask::Preempt).set(cpu);
+            this.kick_mask(KickMask::Kick).set(cpu);
         }
-        // irq_work runs with no rq lock held.
-        let l = Rq::of_cpu(cpu as i32).lock_irqsave();
-        let curr = l.curr();
-        let idle_only = what & (pcpu::KICK_RESCHED | pcpu::KICK_PREEMPT) == 0;
-        // SAFETY: reading the online mask.
-        let online = unsafe { bindings::scx_helper_cpu_online(cpu as i32) };
-        if online && (!idle_only || curr.is_idle()) {
-            if what & pcpu::KICK_PREEMPT != 0 && curr.on_ext_class() {
-                curr.set_slice(0);
+        Kick::Resched => this.kick_mask(KickMask::Kick).set(cpu),
+    }
+    this.queue_kick_work();
+}
+
+/// `rq->scx.kick_cpus_irq_work`.
+pub(crate) unsafe extern "C" fn kick_workfn(_work: *mut bindings::irq_work) {
+    // SAFETY: irq_work runs with interrupts, so preemption, disabled.
+    do_kicks(unsafe { NoPreempt::assume() });
+}
+
+/// Carries out the kicks this CPU owes: `rq->scx.kick_cpus_irq_work`.
+/// Runs from irq_work, without rq locks.
+pub(crate) fn do_kicks(np: NoPreempt<'_>) {
+    let this = Rq::of_cpu(np.cpu());
+    let kick = this.kick_mask(KickMask::Kick);
+    let if_idle = this.kick_mask(KickMask::IfIdle);
+    let preempt = this.kick_mask(KickMask::Preempt);
+    for cpu in kick.iter() {
+        let l = Rq::of_cpu(cpu).lock_irqsave();
+        // A CPU that went offline meanwhile has nothing to reschedule; this
+        // CPU itself is always fine to kick.
+        if cpu.online() || cpu == this.cpu() {
+            if preempt.test_and_clear(cpu) && l.curr().on_ext_class() {
+                l.curr_scx().set_slice(0);
             }
             l.resched_curr();
+        } else {
+            preempt.clear(cpu);
         }
+        drop(l);
+        kick.clear(cpu);
+        // A full kick covers an idle one.
+        if_idle.clear(cpu);
+    }
+    for cpu in if_idle.iter() {
+        let l = Rq::of_cpu(cpu).lock_irqsave();
+        // Idle, or in balance() and possibly about to idle: make it look
+        // at its queues again. Anything else is running and will.
+        let idle = l.curr().is_idle() || l.flags() & RQ_IN_BALANCE != 0;
+        if idle && (cpu.online() || cpu == this.cpu()) {
+            l.resched_curr();
+        }
+        drop(l);
+        if_idle.clear(cpu);
     }
 }
 
@@ -912,7 +952,7 @@ pub(crate) fn do_kicks() {
 /// checks read the policy and priority, which only change under both
 /// locks.
 pub(crate) fn requeue_task(
-    rq: &RqLocked<'_>,
+    rq: &RqLocked,
     p: &Task,
     new_class: Option<*const bindings::sched_class>,
 ) {
@@ -935,7 +975,7 @@ pub(crate) fn requeue_task(
         }
         bindings::sched_deq_and_put_task(p.as_ptr(), flags, &mut ctx);
         if let Some(new) = new_class {
-            p.set_slice(SLICE_DFL);
+            rq.task(p).set_slice(SLICE_DFL);
             (*p.as_ptr()).sched_class = new;
             bindings::check_class_changing(rq.rq().as_ptr(), p.as_ptr(), old_class);
         }
@@ -953,7 +993,7 @@ pub(crate) fn requeue_task(
 
 /// Requeues every runnable task of `rq`, so that each goes through the
 /// enqueue path again: used when bypass mode starts or ends.
-pub(crate) fn requeue_runnable(rq: &RqLocked<'_>) {
+pub(crate) fn requeue_runnable(rq: &RqLocked) {
     let head = rq.runnable_list();
     // Walk from the tail: requeueing appends, so already visited tasks
     // collect behind the cursor.
@@ -973,7 +1013,7 @@ pub(crate) fn requeue_runnable(rq: &RqLocked<'_>) {
 }
 
 /// Marks `rq` online or offline for sched_ext.
-pub(crate) fn set_online(rq: &RqLocked<'_>, online: bool) {
+pub(crate) fn set_online(rq: &RqLocked, online: bool) {
     if online {
         rq.set_flags(RQ_ONLINE);
     } else {

@@ -19,8 +19,10 @@
 //! and iterators only ever walk the list.
 
 use crate::bindings;
+use crate::pcpu::NoPreempt;
 use crate::rq::RqLocked;
-use crate::task::Task;
+use crate::rq::Cpu;
+use crate::task::{Task, TaskScx};
 use core::cell::UnsafeCell;
 use core::marker::PhantomData;
 use core::ptr;
@@ -130,7 +132,7 @@ impl Dsq {
     }
 
     /// The queue of a local DSQ, under the lock of the rq it belongs to.
-    pub(crate) fn local_queue<'a>(&'a self, rq: &'a RqLocked<'_>) -> DsqQueue<'a> {
+    pub(crate) fn local_queue<'a>(&'a self, rq: &'a RqLocked) -> DsqQueue<'a> {
         debug_assert!(ptr::eq(rq.rq().local_dsq(), self));
         let _ = rq;
         // INVARIANT: the rq lock protects a local DSQ.
@@ -169,6 +171,17 @@ unsafe fn task_of_list_node<'a>(node: *mut bindings::list_head) -> Option<&'a Ta
     Some(unsafe {
         Task::from_entity((node as *mut u8).sub(off) as *mut bindings::sched_ext_entity)
     })
+}
+
+/// `p->scx.dsq_vtime` of a queued task.
+///
+/// # Safety
+///
+/// `p` must be on a DSQ whose lock the caller holds: the vtime of a queued
+/// task does not change (only a dispatch sets it, before queueing).
+unsafe fn queued_vtime(p: &Task) -> u64 {
+    // SAFETY: by the caller's guarantee.
+    unsafe { (*p.entity()).dsq_vtime }
 }
 
 /// The task whose rbtree node is `node`.
@@ -220,8 +233,8 @@ impl<'a> DsqQueue<'a> {
     }
 
     /// Queues `p`, which must not be on any DSQ.
-    pub(crate) fn push(&self, p: &Task, order: Order) {
-        let node = list_node(p);
+    pub(crate) fn push(&self, p: TaskScx<'_>, order: Order) {
+        let node = list_node(&p);
         let head = self.list_head();
         // SAFETY: we hold the lock; `p` is live and, per the caller, on no
         // other DSQ, so its nodes are free to link.
@@ -236,13 +249,13 @@ impl<'a> DsqQueue<'a> {
                     let vtime = p.dsq_vtime();
                     while !(*link).is_null() {
                         parent = *link;
-                        link = if vtime_before(vtime, task_of_rb_node(parent).dsq_vtime()) {
+                        link = if vtime_before(vtime, queued_vtime(task_of_rb_node(parent))) {
                             ptr::addr_of_mut!((*parent).rb_left)
                         } else {
                             ptr::addr_of_mut!((*parent).rb_right)
                         };
                     }
-                    let rb = rb_node(p);
+                    let rb = rb_node(&p);
                     bindings::scx_helper_rb_link_node(rb, parent, link);
                     bindings::rb_insert_color(rb, root);
                     // Keep the list in vtime order too: right after the
@@ -262,6 +275,16 @@ impl<'a> DsqQueue<'a> {
         }
         self.set_nr(self.dsq.nr() + 1);
         p.set_dsq(self.raw());
+    }
+
+    /// Takes `p` off the queue for a move to the CPU `by`, which records
+    /// itself in `p->scx.holding_cpu`: see `class::consume()`.
+    pub(crate) fn remove_for_move(&self, p: &Task, by: Cpu) {
+        // SAFETY: a task on a DSQ leaves it only under the DSQ lock, which
+        // we hold; `holding_cpu` is what `class::dispatch_dequeue()` reads
+        // under this lock to learn that the task is being moved.
+        unsafe { (*p.entity()).holding_cpu = by.id() };
+        self.remove(p);
     }
 
     /// Takes `p` off the queue. `p->scx.dsq` is left for the caller, which
@@ -363,10 +386,10 @@ unsafe impl Sync for DsqPtr {}
 ///
 /// `tree` is only accessed with `scx_dsq_table_lock` held. A DSQ in the tree
 /// is valid; once removed, it is freed only after an RCU grace period, so
-/// lookups done with preemption disabled (every caller holds an rq lock or
-/// runs a non-sleepable BPF program) may keep using what they found until
-/// they re-enable preemption. Removal marks the DSQ `SCX_DSQ_INVALID` under
-/// its lock, so a dispatcher that looked it up just before notices.
+/// a lookup may keep using what it found for as long as preemption stays
+/// disabled, which [`find_user`] makes it prove with a [`NoPreempt`].
+/// Removal marks the DSQ `SCX_DSQ_INVALID` under its lock, so a dispatcher
+/// that looked it up just before notices.
 struct UserDsqs {
     tree: UnsafeCell<Option<RBTree<u64, DsqPtr>>>,
 }
@@ -398,10 +421,10 @@ pub(crate) fn init() {
     unsafe { *USER_DSQS.tree.get() = Some(RBTree::new()) };
 }
 
-/// Looks up the user DSQ `id`.
-pub(crate) fn find_user(id: u64) -> Option<&'static Dsq> {
-    // SAFETY: see `UserDsqs`: the DSQ stays allocated until the caller
-    // re-enables preemption.
+/// Looks up the user DSQ `id`, for as long as preemption stays disabled.
+pub(crate) fn find_user<'a>(id: u64, _np: NoPreempt<'a>) -> Option<&'a Dsq> {
+    // SAFETY: see `UserDsqs`: a DSQ found in the table is freed only after
+    // an RCU grace period, which cannot end while `_np` lives.
     with_table(|t| t.get(&id).map(|d| unsafe { Dsq::from_raw(d.0) }))
 }
 

@@ -29,8 +29,8 @@ use crate::exit;
 use crate::idle;
 use crate::ops;
 use crate::pcpu;
-use crate::rq::{Rq, RqLocked, TaskRqGuard};
-use crate::task::{Task, TaskRef};
+use crate::rq::{Cpu, Rq, TaskRqGuard};
+use crate::task::{Task, TaskRef, TaskScx};
 use core::cell::UnsafeCell;
 use core::sync::atomic::{AtomicBool, AtomicI32, AtomicIsize, Ordering};
 use kernel::prelude::*;
@@ -113,7 +113,7 @@ pub(crate) enum TaskState {
     Enabled,
 }
 
-pub(crate) fn task_state(p: &Task) -> TaskState {
+pub(crate) fn task_state(p: TaskScx<'_>) -> TaskState {
     match (p.scx_flags() & STATE_MASK) >> STATE_SHIFT {
         x if x == bindings::SCX_TASK_INIT => TaskState::Init,
         x if x == bindings::SCX_TASK_READY => TaskState::Ready,
@@ -122,7 +122,7 @@ pub(crate) fn task_state(p: &Task) -> TaskState {
     }
 }
 
-fn set_task_state(p: &Task, s: TaskState) {
+fn set_task_state(p: TaskScx<'_>, s: TaskState) {
     let prev = task_state(p);
     let ok = match s {
         TaskState::None => true,
@@ -160,12 +160,19 @@ fn sanitize_err(what: &str, err: i32) -> i32 {
 }
 
 /// `ops.init_task()` for `p`. Runs without rq locks; may sleep.
-fn init_task(p: &Task, fork: bool) -> core::result::Result<(), i32> {
+///
+/// The task is in state NONE: not on the ext class, so no class callback
+/// touches its fields, and only its own fork or the enable walk, which the
+/// enable mutex serialises, run this.
+fn init_task(task: &Task, fork: bool) -> core::result::Result<(), i32> {
+    // SAFETY: see above; nothing else writes the fields until the task is
+    // READY, which only we make it.
+    let p = unsafe { TaskScx::assume(task) };
     p.set_disallow(false);
     // SAFETY: zeroed is a valid `scx_init_task_args`.
     let mut args: bindings::scx_init_task_args = unsafe { core::mem::zeroed() };
     args.fork = fork;
-    if let Some(ret) = ops::init_task(p, &mut args) {
+    if let Some(ret) = ops::init_task(task, &mut args) {
         if ret != 0 {
             return Err(sanitize_err("init_task", ret));
         }
@@ -175,9 +182,9 @@ fn init_task(p: &Task, fork: bool) -> core::result::Result<(), i32> {
         if !fork {
             // The scheduler refuses `p`: if it asked for SCHED_EXT, it gets
             // SCHED_NORMAL instead, which the switch below then honours.
-            let g = TaskRqGuard::lock(p);
+            let g = TaskRqGuard::lock(task);
             if p.policy() == bindings::SCHED_EXT {
-                p.set_policy(bindings::SCHED_NORMAL);
+                g.task().set_policy(bindings::SCHED_NORMAL);
                 NR_REJECTED.fetch_add(1, Ordering::Relaxed);
             }
             drop(g);
@@ -194,23 +201,23 @@ fn init_task(p: &Task, fork: bool) -> core::result::Result<(), i32> {
 }
 
 /// `p` joins the ext class. Its rq lock is held.
-fn enable_task(p: &Task) {
+fn enable_task(p: TaskScx<'_>) {
     let weight = p.cgroup_weight();
     p.set_weight(weight);
-    ops::enable(p);
+    ops::enable(&p);
     set_task_state(p, TaskState::Enabled);
-    ops::set_weight(p, weight);
+    ops::set_weight(&p, weight);
 }
 
 /// `p` leaves the ext class. Its rq lock is held.
-fn disable_task(p: &Task) {
+fn disable_task(p: TaskScx<'_>) {
     p.clear_ddsp();
-    ops::disable(p);
+    ops::disable(&p);
     set_task_state(p, TaskState::Ready);
 }
 
 /// The scheduler is done with `p`. Its rq lock is held.
-fn exit_task(p: &Task) {
+fn exit_task(p: TaskScx<'_>) {
     // SAFETY: zeroed is a valid `scx_exit_task_args`.
     let mut args: bindings::scx_exit_task_args = unsafe { core::mem::zeroed() };
     match task_state(p) {
@@ -219,7 +226,7 @@ fn exit_task(p: &Task) {
         TaskState::Ready => {}
         TaskState::Enabled => disable_task(p),
     }
-    ops::exit_task(p, &mut args);
+    ops::exit_task(&p, &mut args);
     set_task_state(p, TaskState::None);
 }
 
@@ -340,8 +347,7 @@ fn bypass(on: bool) {
             unsafe { bindings::update_rq_clock(rq.as_ptr()) };
             class::requeue_runnable(&l);
         }
-        // SAFETY: reading the online mask.
-        if unsafe { bindings::scx_helper_cpu_online(cpu) } {
+        if cpu.online() {
             l.resched_curr();
         }
     }
@@ -360,13 +366,13 @@ fn class_for(p: &Task) -> *const bindings::sched_class {
 /// Moves every task to the class it belongs in, under `scx_fork_rwsem`.
 ///
 /// The caller holds the enable mutex.
-fn switch_all_tasks(on_each: impl Fn(&RqLocked<'_>, &Task)) {
+fn switch_all_tasks(on_each: impl Fn(TaskScx<'_>)) {
     // SAFETY: the caller holds the enable mutex.
     let mut it = unsafe { TaskIter::new() };
     while let Some(p) = it.next() {
         let g = TaskRqGuard::lock(&p);
         class::requeue_task(&g, &p, Some(class_for(&p)));
-        on_each(&g, &p);
+        on_each(g.task());
         drop(g);
         // SAFETY: no locks held.
         unsafe { bindings::scx_helper_cond_resched() };
@@ -577,7 +583,7 @@ fn switch_in() -> core::result::Result<(), i32> {
                 return Err(err);
             }
             let g = TaskRqGuard::lock(&p);
-            set_task_state(&p, TaskState::Ready);
+            set_task_state(g.task(), TaskState::Ready);
             drop(g);
         }
         drop(it);
@@ -587,7 +593,7 @@ fn switch_in() -> core::result::Result<(), i32> {
         );
         // SAFETY: process context.
         unsafe { bindings::scx_abi_set_enabled(true) };
-        switch_all_tasks(|_, _| {});
+        switch_all_tasks(|_| {});
         Ok(())
     })();
     // SAFETY: taken above.
@@ -622,7 +628,7 @@ pub(crate) fn disable_workfn() {
     unsafe { bindings::scx_helper_fork_write_lock() };
     INIT_TASK_ENABLED.store(false, Ordering::Relaxed);
     // task_should_scx() is false now, so every task goes back to fair.
-    switch_all_tasks(|_, p| exit_task(p));
+    switch_all_tasks(exit_task);
     // SAFETY: taken above.
     unsafe { bindings::scx_helper_fork_write_unlock() };
 
@@ -682,9 +688,9 @@ pub(crate) fn fork(p: &Task) -> i32 {
 pub(crate) fn post_fork(p: &Task) {
     if INIT_TASK_ENABLED.load(Ordering::Relaxed) {
         let g = TaskRqGuard::lock(p);
-        set_task_state(p, TaskState::Ready);
+        set_task_state(g.task(), TaskState::Ready);
         if p.on_ext_class() {
-            enable_task(p);
+            enable_task(g.task());
         }
         drop(g);
     }
@@ -698,9 +704,11 @@ pub(crate) fn post_fork(p: &Task) {
 
 /// `scx_cancel_fork()`: the fork failed after `scx_fork()`.
 pub(crate) fn cancel_fork(p: &Task) {
-    if crate::scx_enabled() && task_state(p) == TaskState::Init {
+    if crate::scx_enabled() {
         let g = TaskRqGuard::lock(p);
-        exit_task(p);
+        if task_state(g.task()) == TaskState::Init {
+            exit_task(g.task());
+        }
         drop(g);
     }
 }
@@ -714,36 +722,38 @@ pub(crate) fn free(p: &Task) {
         bindings::scx_helper_list_del_init(p.tasks_node());
         bindings::scx_helper_tasks_unlock_irqrestore(flags);
     }
-    if task_state(p) != TaskState::None {
+    // SAFETY: off `scx_tasks`, with its last reference gone, the task is
+    // ours alone; the enable walks cannot find it any more.
+    if task_state(unsafe { TaskScx::assume(p) }) != TaskState::None {
         let g = TaskRqGuard::lock(p);
-        exit_task(p);
+        exit_task(g.task());
         drop(g);
     }
 }
 
 /// `switching_to_scx()`.
-pub(crate) fn switching_to(p: &Task) {
+pub(crate) fn switching_to(p: TaskScx<'_>) {
     enable_task(p);
     if !Rq::of_cpu(p.cpu()).bypassing() {
-        ops::set_cpumask(p, p.cpus_ptr());
+        ops::set_cpumask(&p, p.cpus_ptr());
     }
 }
 
 /// `switched_from_scx()`.
-pub(crate) fn switched_from(p: &Task) {
+pub(crate) fn switched_from(p: TaskScx<'_>) {
     disable_task(p);
 }
 
 /// `scx_rq_activate()` / `scx_rq_deactivate()`: a CPU comes or goes.
-pub(crate) fn hotplug(cpu: i32, online: bool) {
+pub(crate) fn hotplug(cpu: Cpu, online: bool) {
     HOTPLUG_SEQ.fetch_add(1, Ordering::Relaxed);
     if !crate::scx_enabled() {
         return;
     }
     let called = if online {
-        ops::cpu_online(cpu)
+        ops::cpu_online(cpu.id())
     } else {
-        ops::cpu_offline(cpu)
+        ops::cpu_offline(cpu.id())
     };
     if called.is_none() {
         exit::raise(
@@ -751,7 +761,7 @@ pub(crate) fn hotplug(cpu: i32, online: bool) {
             (bindings::SCX_ECODE_ACT_RESTART | bindings::SCX_ECODE_RSN_HOTPLUG) as i64,
             format_args!(
                 "cpu {} going {}, exiting scheduler",
-                cpu,
+                cpu.id(),
                 if online { "online" } else { "offline" }
             ),
         );
@@ -759,7 +769,7 @@ pub(crate) fn hotplug(cpu: i32, online: bool) {
 }
 
 /// `scx_check_setscheduler()`.
-pub(crate) fn check_setscheduler(p: &Task, policy: u32) -> i32 {
+pub(crate) fn check_setscheduler(p: TaskScx<'_>, policy: u32) -> i32 {
     if crate::scx_enabled() && p.disallow() && p.policy() != policy && policy == bindings::SCHED_EXT
     {
         EACCES.to_errno()

@@ -72,6 +72,7 @@ bool scx_helper_tryget_task(struct task_struct *p)
 
 void scx_helper_preempt_disable(void) { preempt_disable(); }
 void scx_helper_preempt_enable(void) { preempt_enable(); }
+void scx_helper_assert_preemption_disabled(void) { lockdep_assert_preemption_disabled(); }
 
 bool scx_helper_task_current(struct rq *rq, struct task_struct *p)
 {
@@ -228,6 +229,56 @@ unsigned int scx_helper_nr_node_ids(void) { return nr_node_ids; }
 int scx_helper_next_possible_cpu(int cpu)
 {
 	return cpumask_next(cpu, cpu_possible_mask);
+}
+
+/*
+ * Per-CPU memory for a Rust type; zeroed.  Returned as a plain pointer,
+ * which only scx_helper_per_cpu_ptr() turns into an address.
+ */
+void *scx_helper_alloc_percpu(size_t size, size_t align)
+{
+	return (void __force *)__alloc_percpu(size, align);
+}
+
+/* @ptr is what scx_helper_alloc_percpu() returned. */
+void *scx_helper_per_cpu_ptr(void *ptr, int cpu)
+{
+	return per_cpu_ptr((void __percpu __force *)ptr, cpu);
+}
+
+int scx_helper_cpumask_next(int cpu, const struct cpumask *mask)
+{
+	return cpumask_next(cpu, mask);
+}
+
+/*
+ * The kick masks of @rq and the irq_work that carries its kicks out, set up
+ * as init_sched_ext_class() does for the C core.
+ */
+int scx_helper_init_rq_kick(struct rq *rq, void (*fn)(struct irq_work *))
+{
+	int n = cpu_to_node(cpu_of(rq));
+
+	if (!zalloc_cpumask_var_node(&rq->scx.cpus_to_kick, GFP_KERNEL, n) ||
+	    !zalloc_cpumask_var_node(&rq->scx.cpus_to_kick_if_idle, GFP_KERNEL, n) ||
+	    !zalloc_cpumask_var_node(&rq->scx.cpus_to_preempt, GFP_KERNEL, n) ||
+	    !zalloc_cpumask_var_node(&rq->scx.cpus_to_wait, GFP_KERNEL, n))
+		return -ENOMEM;
+	init_irq_work(&rq->scx.kick_cpus_irq_work, fn);
+	return 0;
+}
+
+/* The kick masks of @rq, in the order of the Rust KickMask. */
+struct cpumask *scx_helper_rq_kick_mask(struct rq *rq, int which)
+{
+	switch (which) {
+	case 0:
+		return rq->scx.cpus_to_kick;
+	case 1:
+		return rq->scx.cpus_to_kick_if_idle;
+	default:
+		return rq->scx.cpus_to_preempt;
+	}
 }
 
 void scx_helper_init_irq_work(struct irq_work *work,

@@ -13,7 +13,8 @@
 
 use crate::bindings;
 use crate::ops;
-use crate::rq::RqLocked;
+use crate::pcpu::NoPreempt;
+use crate::rq::{Cpu, RqLocked};
 use crate::task::Task;
 use core::sync::atomic::{AtomicBool, Ordering};
 use kernel::types::Opaque;
@@ -61,21 +62,19 @@ pub(crate) fn disable() {
 }
 
 /// Claims `cpu` if it is idle.
-pub(crate) fn test_and_clear(cpu: i32) -> bool {
-    // SAFETY: atomic bit operation on a valid mask.
-    unsafe { bindings::scx_helper_cpumask_test_and_clear_cpu(cpu, IDLE_CPUS.0.get()) }
+pub(crate) fn test_and_clear(cpu: Cpu) -> bool {
+    // SAFETY: atomic bit operation on a valid mask; `cpu` is in range.
+    unsafe { bindings::scx_helper_cpumask_test_and_clear_cpu(cpu.id(), IDLE_CPUS.0.get()) }
 }
 
 /// Claims an idle CPU in `allowed`, or returns `None`.
-pub(crate) fn pick(allowed: *const bindings::cpumask) -> Option<i32> {
-    let nr = crate::rq::nr_cpu_ids() as i32;
+pub(crate) fn pick(allowed: *const bindings::cpumask) -> Option<Cpu> {
     loop {
         // SAFETY: both masks are valid.
         let cpu =
             unsafe { bindings::scx_helper_cpumask_any_and_distribute(IDLE_CPUS.0.get(), allowed) };
-        if cpu >= nr {
-            return None;
-        }
+        // Past `nr_cpu_ids`: none. The idle mask only has possible CPUs.
+        let cpu = Cpu::new(cpu)?;
         // Another waker may have claimed it since we looked; try again.
         if test_and_clear(cpu) {
             return Some(cpu);
@@ -84,18 +83,18 @@ pub(crate) fn pick(allowed: *const bindings::cpumask) -> Option<i32> {
 }
 
 /// Records that the CPU of `rq` goes idle or stops being idle.
-pub(crate) fn update(rq: &RqLocked<'_>, idle: bool, do_notify: bool) {
+pub(crate) fn update(rq: &RqLocked, idle: bool, do_notify: bool) {
     let cpu = rq.cpu();
     if do_notify && !rq.bypassing() {
-        ops::update_idle(cpu, idle);
+        ops::update_idle(cpu.id(), idle);
     }
     if builtin_enabled() && (do_notify || rq.curr().is_idle()) {
-        // SAFETY: atomic bit operations on a valid mask.
+        // SAFETY: atomic bit operations on a valid mask; `cpu` is in range.
         unsafe {
             if idle {
-                bindings::scx_helper_cpumask_set_cpu(cpu, IDLE_CPUS.0.get());
+                bindings::scx_helper_cpumask_set_cpu(cpu.id(), IDLE_CPUS.0.get());
             } else {
-                bindings::scx_helper_cpumask_clear_cpu(cpu, IDLE_CPUS.0.get());
+                bindings::scx_helper_cpumask_clear_cpu(cpu.id(), IDLE_CPUS.0.get());
             }
         }
     }
@@ -103,15 +102,21 @@ pub(crate) fn update(rq: &RqLocked<'_>, idle: bool, do_notify: bool) {
 
 /// The default CPU selection: the CPU to wake `p` on, and whether it was
 /// idle (and is now claimed for `p`).
-pub(crate) fn select_cpu_dfl(p: &Task, prev_cpu: i32, wake_flags: u64) -> (i32, bool) {
+///
+/// The waker holds `p->pi_lock`, so it stays on its CPU (`np`).
+pub(crate) fn select_cpu_dfl(
+    np: NoPreempt<'_>,
+    p: &Task,
+    prev_cpu: Cpu,
+    wake_flags: u64,
+) -> (Cpu, bool) {
     // A synchronous wakeup: the waker is about to sleep, so its CPU is a
     // good place if nothing else is queued there.
     if wake_flags & bindings::SCX_WAKE_SYNC as u64 != 0 {
         // SAFETY: the mask is valid.
         let some_idle = unsafe { !bindings::scx_helper_cpumask_empty(IDLE_CPUS.0.get()) };
         let waker = Task::current();
-        // SAFETY: we run with preemption disabled (p->pi_lock is held).
-        let cpu = unsafe { bindings::scx_helper_smp_processor_id() };
+        let cpu = np.cpu();
         if some_idle
             && waker.pf_flags() & bindings::PF_EXITING == 0
             && p.allowed_on(cpu)

@@ -9,21 +9,33 @@
 //! with a message saying what was wrong.
 
 use crate::bindings;
-use crate::class::{self, ops_cpu_valid, ENQ_INTERNAL_MASK};
+use crate::class::{self, ops_cpu_valid, Kick, ENQ_INTERNAL_MASK};
 use crate::dsq;
 use crate::exit;
 use crate::idle;
 use crate::kf::{self, KfMask};
-use crate::pcpu::{self, Ddsp, DspEnt};
-use crate::rq::{Rq, RqLocked};
-use crate::task::Task;
+use crate::pcpu::{self, Ddsp, DspEnt, NoPreempt, PreemptGuard};
+use crate::rq::{Cpu, Rq};
+use crate::task::{Task, TaskScx};
 use kernel::prelude::*;
 
-/// Checks the common arguments of the dispatch kfuncs.
-fn dispatch_preamble(p: *mut bindings::task_struct, enq_flags: u64) -> Option<&'static Task> {
+/// Checks the context and the common arguments of the dispatch kfuncs.
+///
+/// # Safety
+///
+/// `p` must be NULL or a task the verifier trusts (KF_RCU), live for `'a`.
+unsafe fn dispatch_preamble<'a>(
+    p: *mut bindings::task_struct,
+    enq_flags: u64,
+) -> Option<(NoPreempt<'a>, &'a Task)> {
     if !kf::allowed(KfMask::ENQUEUE.or(KfMask::DISPATCH)) {
         return None;
     }
+    // SAFETY: the context just checked means we run inside
+    // ops.select_cpu(), ops.enqueue() or ops.dispatch(), which the core
+    // calls under `p->pi_lock` or an rq lock, both raw spinlocks, until the
+    // kfunc returns.
+    let np = unsafe { NoPreempt::assume() };
     if p.is_null() {
         crate::scx_error!("called with NULL task");
         return None;
@@ -32,24 +44,16 @@ fn dispatch_preamble(p: *mut bindings::task_struct, enq_flags: u64) -> Option<&'
         crate::scx_error!("invalid enq_flags {:#x}", enq_flags);
         return None;
     }
-    // SAFETY: the verifier passes a trusted task pointer (KF_RCU), live for
-    // the duration of the BPF program.
-    Some(unsafe { Task::from_raw(p) })
+    // SAFETY: by the caller's guarantee.
+    Some((np, unsafe { Task::from_raw(p) }))
 }
 
 /// Records a dispatch: directly, from `ops.select_cpu()`/`ops.enqueue()`, or
 /// into the buffer of `ops.dispatch()`.
-fn dispatch_commit(p: &Task, dsq_id: u64, enq_flags: u64) {
-    let pc = pcpu::this();
+fn dispatch_commit(np: NoPreempt<'_>, p: &Task, dsq_id: u64, enq_flags: u64) {
+    let pc = pcpu::this(np);
     if pc.ddsp.get() != Ddsp::Idle {
-        class::mark_direct_dispatch(p, dsq_id, enq_flags);
-        return;
-    }
-    // SAFETY: this CPU's buffer, preemption disabled (a BPF callback under
-    // an rq lock); no other reference to it is live during the kfunc.
-    let buf = unsafe { pc.dsp_buf() };
-    if buf.len() >= pcpu::max_batch() {
-        crate::scx_error!("dispatch buffer overflow");
+        class::mark_direct_dispatch(np, p, dsq_id, enq_flags);
         return;
     }
     let ent = DspEnt {
@@ -58,11 +62,17 @@ fn dispatch_commit(p: &Task, dsq_id: u64, enq_flags: u64) {
         dsq_id,
         enq_flags,
     };
-    // Cannot fail: the capacity was reserved for max_batch() entries.
-    let _ = buf.push(ent, GFP_ATOMIC);
+    if pc.dsp_push(ent).is_err() {
+        crate::scx_error!("dispatch buffer overflow");
+    }
 }
 
-fn set_slice(p: &Task, slice: u64) {
+/// Sets the slice of the task a dispatch kfunc was given, as the C core
+/// does: the task is the one `ops.select_cpu()`/`ops.enqueue()` runs for
+/// (its waker or rq lock holder is our caller), or one BPF holds (QUEUED),
+/// whose rq lock holder does not write the slice; the write is not
+/// otherwise synchronised, in C either.
+fn set_slice(p: TaskScx<'_>, slice: u64) {
     if slice != 0 {
         p.set_slice(slice);
     } else if p.slice() == 0 {
@@ -81,9 +91,12 @@ unsafe extern "C" fn scx_rs_bpf_dispatch(
     slice: u64,
     enq_flags: u64,
 ) {
-    if let Some(p) = dispatch_preamble(p, enq_flags) {
-        set_slice(p, slice);
-        dispatch_commit(p, dsq_id, enq_flags);
+    // SAFETY: the verifier passes NULL or a trusted task, live until the
+    // BPF program returns.
+    if let Some((np, p)) = unsafe { dispatch_preamble(p, enq_flags) } {
+        // SAFETY: see `set_slice`.
+        set_slice(unsafe { TaskScx::assume(p) }, slice);
+        dispatch_commit(np, p, dsq_id, enq_flags);
     }
 }
 
@@ -98,11 +111,26 @@ unsafe extern "C" fn scx_rs_bpf_dispatch_vtime(
     vtime: u64,
     enq_flags: u64,
 ) {
-    if let Some(p) = dispatch_preamble(p, enq_flags) {
-        set_slice(p, slice);
-        p.set_dsq_vtime(vtime);
-        dispatch_commit(p, dsq_id, enq_flags | bindings::SCX_ENQ_DSQ_PRIQ as u64);
+    // SAFETY: as in `scx_rs_bpf_dispatch`.
+    if let Some((np, p)) = unsafe { dispatch_preamble(p, enq_flags) } {
+        // SAFETY: see `set_slice`; the vtime is in the same position (it
+        // only matters once the dispatch queues the task).
+        let ps = unsafe { TaskScx::assume(p) };
+        set_slice(ps, slice);
+        ps.set_dsq_vtime(vtime);
+        dispatch_commit(np, p, dsq_id, enq_flags | bindings::SCX_ENQ_DSQ_PRIQ as u64);
     }
+}
+
+/// Evidence for the kfuncs that only `ops.dispatch()` may call.
+///
+/// # Safety
+///
+/// `kf::allowed(KfMask::DISPATCH)` must have returned true in this kfunc.
+unsafe fn dispatch_np<'a>() -> NoPreempt<'a> {
+    // SAFETY: by the caller's guarantee we run inside ops.dispatch(), which
+    // balance() calls under the rq lock, until the kfunc returns.
+    unsafe { NoPreempt::assume() }
 }
 
 #[no_mangle]
@@ -110,9 +138,9 @@ extern "C" fn scx_rs_bpf_dispatch_nr_slots() -> u32 {
     if !kf::allowed(KfMask::DISPATCH) {
         return 0;
     }
-    // SAFETY: as in `dispatch_commit`.
-    let used = unsafe { pcpu::this().dsp_buf().len() };
-    (pcpu::max_batch() - used) as u32
+    // SAFETY: checked just above.
+    let np = unsafe { dispatch_np() };
+    (pcpu::max_batch() - pcpu::this(np).dsp_len()) as u32
 }
 
 #[no_mangle]
@@ -120,13 +148,10 @@ extern "C" fn scx_rs_bpf_dispatch_cancel() {
     if !kf::allowed(KfMask::DISPATCH) {
         return;
     }
-    // SAFETY: as in `dispatch_commit`.
-    // SAFETY: as in `dispatch_commit`.
-    let buf = unsafe { pcpu::this().dsp_buf() };
-    match buf.len() {
-        0 => crate::scx_error!("dispatch buffer underflow"),
-        // SAFETY: shrinking; the entries are `Copy`.
-        n => unsafe { buf.set_len(n - 1) },
+    // SAFETY: checked just above.
+    let np = unsafe { dispatch_np() };
+    if pcpu::this(np).dsp_pop().is_none() {
+        crate::scx_error!("dispatch buffer underflow");
     }
 }
 
@@ -135,21 +160,20 @@ extern "C" fn scx_rs_bpf_consume(dsq_id: u64) -> bool {
     if !kf::allowed(KfMask::DISPATCH) {
         return false;
     }
-    let pc = pcpu::this();
-    let rq = pc.dsp_rq.get();
-    if rq.is_null() {
+    // SAFETY: checked just above.
+    let np = unsafe { dispatch_np() };
+    // SAFETY: we are a kfunc of the ops.dispatch() call balance() lent its
+    // rq lock to, and do not keep the borrow past our return.
+    let Some(rq) = (unsafe { pcpu::lent_rq(np) }) else {
         return false;
-    }
-    // SAFETY: ops.dispatch() runs with this rq locked; kf_mask DISPATCH
-    // means we are inside it.
-    let rq = unsafe { RqLocked::assume(rq) };
+    };
     // What was dispatched before must reach its DSQs first, to keep the
     // order the scheduler asked for.
-    class::flush_dispatch_buf(&rq);
+    class::flush_dispatch_buf(np, rq);
     let dsq = if dsq_id == dsq::GLOBAL {
         dsq::global()
     } else {
-        match dsq::find_user(dsq_id) {
+        match dsq::find_user(dsq_id, np) {
             Some(d) => d,
             None => {
                 crate::scx_error!("invalid DSQ ID {:#018x}", dsq_id);
@@ -157,7 +181,8 @@ extern "C" fn scx_rs_bpf_consume(dsq_id: u64) -> bool {
             }
         }
     };
-    if class::consume(&rq, dsq) {
+    if class::consume(rq, dsq) {
+        let pc = pcpu::this(np);
         pc.dsp_nr_tasks.set(pc.dsp_nr_tasks.get() + 1);
         true
     } else {
@@ -192,36 +217,30 @@ extern "C" fn scx_rs_bpf_destroy_dsq(dsq_id: u64) {
 
 #[no_mangle]
 extern "C" fn scx_rs_bpf_dsq_nr_queued(dsq_id: u64) -> i32 {
-    // SAFETY: paired below; keeps the CPU and user DSQs stable.
-    unsafe { bindings::scx_helper_preempt_disable() };
-    let nr = if dsq_id == dsq::LOCAL {
-        // SAFETY: preemption is disabled.
-        Rq::of_cpu(unsafe { bindings::scx_helper_smp_processor_id() })
-            .local_dsq()
-            .nr() as i32
+    // Keeps the CPU and the user DSQ found.
+    let g = PreemptGuard::new();
+    let np = g.no_preempt();
+    if dsq_id == dsq::LOCAL {
+        Rq::of_cpu(np.cpu()).local_dsq().nr() as i32
     } else if dsq_id & dsq::FLAG_LOCAL_ON == dsq::FLAG_LOCAL_ON {
         let cpu = (dsq_id & dsq::LOCAL_CPU_MASK) as i32;
-        if ops_cpu_valid(cpu, "") {
-            Rq::of_cpu(cpu).local_dsq().nr() as i32
-        } else {
-            ENOENT.to_errno()
+        match ops_cpu_valid(cpu, "") {
+            Some(cpu) => Rq::of_cpu(cpu).local_dsq().nr() as i32,
+            None => ENOENT.to_errno(),
         }
     } else {
-        match dsq::find_user(dsq_id) {
+        match dsq::find_user(dsq_id, np) {
             Some(d) => d.nr() as i32,
             None => ENOENT.to_errno(),
         }
-    };
-    // SAFETY: disabled above.
-    unsafe { bindings::scx_helper_preempt_enable() };
-    nr
+    }
 }
 
 #[no_mangle]
 extern "C" fn scx_rs_bpf_kick_cpu(cpu: i32, flags: u64) {
-    if !ops_cpu_valid(cpu, "") {
+    let Some(cpu) = ops_cpu_valid(cpu, "") else {
         return;
-    }
+    };
     let idle = bindings::SCX_KICK_IDLE as u64;
     let preempt = bindings::SCX_KICK_PREEMPT as u64;
     let wait = bindings::SCX_KICK_WAIT as u64;
@@ -232,19 +251,17 @@ extern "C" fn scx_rs_bpf_kick_cpu(cpu: i32, flags: u64) {
     // SCX_KICK_WAIT (wait for the target to reschedule) is not implemented
     // yet; the kick itself still happens.
     let what = if flags & idle != 0 {
-        pcpu::KICK_IF_IDLE
+        Kick::IfIdle
     } else if flags & preempt != 0 {
-        pcpu::KICK_PREEMPT
+        Kick::Preempt
     } else {
-        pcpu::KICK_RESCHED
+        Kick::Resched
     };
-    // SAFETY: paired below; the kick is recorded on this CPU.
-    unsafe { bindings::scx_helper_preempt_disable() };
+    // The kick is recorded on this CPU's rq, whose irq_work carries it out.
+    let g = PreemptGuard::new();
     if !Rq::of_cpu(cpu).bypassing() {
-        pcpu::this().request_kick(cpu, what);
+        class::kick_cpu(g.no_preempt(), cpu, what);
     }
-    // SAFETY: disabled above.
-    unsafe { bindings::scx_helper_preempt_enable() };
 }
 
 /// Formats a BPF `bstr` message into `out`, like bpf_trace_printk().
@@ -369,10 +386,10 @@ extern "C" fn scx_rs_bpf_get_idle_cpumask() -> *const bindings::cpumask {
 
 #[no_mangle]
 extern "C" fn scx_rs_bpf_test_and_clear_cpu_idle(cpu: i32) -> bool {
-    if !builtin_idle_check() || !ops_cpu_valid(cpu, "") {
+    if !builtin_idle_check() {
         return false;
     }
-    idle::test_and_clear(cpu)
+    ops_cpu_valid(cpu, "").is_some_and(idle::test_and_clear)
 }
 
 #[no_mangle]
@@ -380,14 +397,14 @@ extern "C" fn scx_rs_bpf_pick_idle_cpu(allowed: *const bindings::cpumask, _flags
     if !builtin_idle_check() {
         return EBUSY.to_errno();
     }
-    idle::pick(allowed).unwrap_or(EBUSY.to_errno())
+    idle::pick(allowed).map_or(EBUSY.to_errno(), Cpu::id)
 }
 
 #[no_mangle]
 extern "C" fn scx_rs_bpf_pick_any_cpu(allowed: *const bindings::cpumask, _flags: u64) -> i32 {
     if idle::builtin_enabled() {
         if let Some(cpu) = idle::pick(allowed) {
-            return cpu;
+            return cpu.id();
         }
     }
     // SAFETY: both masks are valid.
@@ -424,15 +441,12 @@ unsafe extern "C" fn scx_rs_bpf_task_running(p: *const bindings::task_struct) ->
 #[no_mangle]
 unsafe extern "C" fn scx_rs_bpf_task_cpu(p: *const bindings::task_struct) -> i32 {
     // SAFETY: a trusted task (KF_RCU).
-    unsafe { Task::from_raw(p) }.cpu()
+    unsafe { Task::from_raw(p) }.cpu().id()
 }
 
 #[no_mangle]
 extern "C" fn scx_rs_bpf_cpu_rq(cpu: i32) -> *mut bindings::rq {
-    if !ops_cpu_valid(cpu, "") {
-        return core::ptr::null_mut();
-    }
-    Rq::of_cpu(cpu).as_ptr()
+    ops_cpu_valid(cpu, "").map_or(core::ptr::null_mut(), |cpu| Rq::of_cpu(cpu).as_ptr())
 }
 
 /// # Safety
@@ -447,10 +461,14 @@ unsafe extern "C" fn scx_rs_bpf_select_cpu_dfl(
 ) -> i32 {
     let mut cpu = prev_cpu;
     let mut found = false;
-    if ops_cpu_valid(prev_cpu, "") && builtin_idle_check() && kf::allowed(KfMask::SELECT_CPU) {
-        // SAFETY: a trusted task (KF_RCU).
-        let t = unsafe { Task::from_raw(p) };
-        (cpu, found) = idle::select_cpu_dfl(t, prev_cpu, wake_flags);
+    if let Some(prev) = ops_cpu_valid(prev_cpu, "") {
+        if builtin_idle_check() && kf::allowed(KfMask::SELECT_CPU) {
+            // SAFETY: ops.select_cpu() runs under `p->pi_lock`, a raw
+            // spinlock, until we return; `p` is a trusted task (KF_RCU).
+            let (np, t) = unsafe { (NoPreempt::assume(), Task::from_raw(p)) };
+            let (c, f) = idle::select_cpu_dfl(np, t, prev, wake_flags);
+            (cpu, found) = (c.id(), f);
+        }
     }
     // SAFETY: the verifier checked `is_idle` points to a writable bool.
     unsafe { *is_idle = found };

@@ -13,8 +13,10 @@
 
 use crate::bindings;
 use crate::dsq::Dsq;
-use crate::task::Task;
+use crate::pcpu::NoPreempt;
+use crate::task::{Task, TaskScx};
 use core::marker::PhantomData;
+use kernel::prelude::*;
 use kernel::types::Opaque;
 
 /// `nr_cpu_ids`: one more than the highest possible CPU number.
@@ -23,14 +25,122 @@ pub(crate) fn nr_cpu_ids() -> u32 {
     unsafe { bindings::scx_helper_nr_cpu_ids() }
 }
 
+/// A possible CPU.
+///
+/// # Invariants
+///
+/// The number is below `nr_cpu_ids` and set in `cpu_possible_mask`, neither
+/// of which changes after boot, so every per-CPU lookup by a `Cpu` is in
+/// bounds.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub(crate) struct Cpu(i32);
+
+impl Cpu {
+    /// `id` as a CPU, if it is a possible one.
+    pub(crate) fn new(id: i32) -> Option<Cpu> {
+        let ok = id >= 0 && (id as u32) < nr_cpu_ids() && {
+            // SAFETY: `id` is in range; the possible mask is a kernel global.
+            unsafe {
+                bindings::scx_helper_cpumask_test_cpu(id, bindings::scx_helper_cpu_possible_mask())
+            }
+        };
+        // INVARIANT: checked above.
+        ok.then_some(Cpu(id))
+    }
+
+    /// `id` as a CPU, without checking.
+    ///
+    /// # Safety
+    ///
+    /// `id` must be a possible CPU.
+    pub(crate) unsafe fn new_unchecked(id: i32) -> Cpu {
+        // INVARIANT: guaranteed by the caller.
+        Cpu(id)
+    }
+
+    /// The CPU number.
+    pub(crate) fn id(self) -> i32 {
+        self.0
+    }
+
+    /// Whether the CPU is online.
+    pub(crate) fn online(self) -> bool {
+        // SAFETY: reading the online mask, in bounds by the type invariant.
+        unsafe { bindings::scx_helper_cpu_online(self.0) }
+    }
+
+    /// Whether the CPU is active (online and schedulable).
+    pub(crate) fn active(self) -> bool {
+        // SAFETY: reading the active mask, in bounds by the type invariant.
+        unsafe { bindings::scx_helper_cpu_active(self.0) }
+    }
+}
+
 /// The possible CPUs, in increasing order.
-pub(crate) fn possible_cpus() -> impl Iterator<Item = i32> {
+pub(crate) fn possible_cpus() -> impl Iterator<Item = Cpu> {
     let mut cpu = -1;
     core::iter::from_fn(move || {
         // SAFETY: walking the possible mask has no preconditions.
         cpu = unsafe { bindings::scx_helper_next_possible_cpu(cpu) };
-        ((cpu as u32) < nr_cpu_ids()).then_some(cpu)
+        // INVARIANT: a CPU of the possible mask, below `nr_cpu_ids`.
+        ((cpu as u32) < nr_cpu_ids()).then_some(Cpu(cpu))
     })
+}
+
+/// The kick masks of an rq, `rq->scx.cpus_to_*`, as numbered by
+/// `scx_helper_rq_kick_mask()`.
+#[derive(Clone, Copy)]
+#[repr(i32)]
+pub(crate) enum KickMask {
+    /// `cpus_to_kick`: reschedule.
+    Kick = 0,
+    /// `cpus_to_kick_if_idle`: reschedule if idle.
+    IfIdle = 1,
+    /// `cpus_to_preempt`: also end the running ext task's slice.
+    Preempt = 2,
+}
+
+/// A cpumask shared between CPUs and only changed with atomic bit
+/// operations, borrowed from what holds it.
+///
+/// # Invariants
+///
+/// The pointer is to a valid cpumask for `'a`, which no one changes other
+/// than with atomic bit operations.
+#[derive(Clone, Copy)]
+pub(crate) struct CpuSet<'a>(*mut bindings::cpumask, PhantomData<&'a ()>);
+
+impl<'a> CpuSet<'a> {
+    /// Adds `cpu`.
+    pub(crate) fn set(self, cpu: Cpu) {
+        // SAFETY: atomic bit operation on a valid mask; `cpu` is in range.
+        unsafe { bindings::scx_helper_cpumask_set_cpu(cpu.id(), self.0) }
+    }
+
+    /// Removes `cpu`.
+    pub(crate) fn clear(self, cpu: Cpu) {
+        // SAFETY: as in `set`.
+        unsafe { bindings::scx_helper_cpumask_clear_cpu(cpu.id(), self.0) }
+    }
+
+    /// Removes `cpu`, returning whether it was there.
+    pub(crate) fn test_and_clear(self, cpu: Cpu) -> bool {
+        // SAFETY: as in `set`.
+        unsafe { bindings::scx_helper_cpumask_test_and_clear_cpu(cpu.id(), self.0) }
+    }
+
+    /// The CPUs in the mask, in increasing order, as they are when the walk
+    /// reaches them.
+    pub(crate) fn iter(self) -> impl Iterator<Item = Cpu> + 'a {
+        let mut cpu = -1;
+        core::iter::from_fn(move || {
+            // SAFETY: reading a valid mask; bits change only atomically.
+            cpu = unsafe { bindings::scx_helper_cpumask_next(cpu, self.0) };
+            // INVARIANT: a bit below `nr_cpu_ids` of a mask of possible
+            // CPUs.
+            ((cpu as u32) < nr_cpu_ids()).then_some(Cpu(cpu))
+        })
+    }
 }
 
 /// A CPU's `struct rq`.
@@ -43,11 +153,10 @@ unsafe impl Sync for Rq {}
 
 impl Rq {
     /// The rq of `cpu`.
-    ///
-    /// `cpu` must be a possible CPU.
-    pub(crate) fn of_cpu(cpu: i32) -> &'static Rq {
-        // SAFETY: runqueues are per-CPU statics that live forever.
-        unsafe { Rq::from_raw(bindings::scx_helper_cpu_rq(cpu)) }
+    pub(crate) fn of_cpu(cpu: Cpu) -> &'static Rq {
+        // SAFETY: `cpu` is possible, and runqueues are per-CPU statics that
+        // live forever.
+        unsafe { Rq::from_raw(bindings::scx_helper_cpu_rq(cpu.id())) }
     }
 
     /// The rq `ptr` points to.
@@ -66,14 +175,15 @@ impl Rq {
     }
 
     /// The CPU this rq belongs to.
-    pub(crate) fn cpu(&self) -> i32 {
-        // SAFETY: `cpu` is set at boot and never changes.
-        unsafe { (*self.as_ptr()).cpu }
+    pub(crate) fn cpu(&self) -> Cpu {
+        // SAFETY: `cpu` is set at boot to the rq's own, possible, CPU and
+        // never changes.
+        unsafe { Cpu::new_unchecked((*self.as_ptr()).cpu) }
     }
 
     /// Takes the rq lock with interrupts saved and disabled, for code that
     /// holds no rq lock yet (irq_work, the bypass switch).
-    pub(crate) fn lock_irqsave(&self) -> RqIrqGuard<'_> {
+    pub(crate) fn lock_irqsave(&'static self) -> RqIrqGuard {
         let mut flags = 0;
         // SAFETY: `self` is a valid rq; the caller holds no rq lock, so
         // there is no lock order to break.
@@ -94,6 +204,45 @@ impl Rq {
         unsafe { Dsq::from_raw(core::ptr::addr_of_mut!((*self.as_ptr()).scx.local_dsq)) }
     }
 
+    /// One of the rq's kick masks: the CPUs this CPU owes a kick.
+    pub(crate) fn kick_mask(&self, which: KickMask) -> CpuSet<'_> {
+        // SAFETY: the masks were allocated at boot (`init_kick`) and live as
+        // long as the rq; they are only changed with atomic bit operations.
+        CpuSet(
+            unsafe { bindings::scx_helper_rq_kick_mask(self.as_ptr(), which as i32) },
+            PhantomData,
+        )
+    }
+
+    /// Queues the irq_work that carries out this rq's kicks.
+    ///
+    /// It runs on the CPU that queues it, so only that CPU's own rq may be
+    /// passed, as `class::kick_cpu()` does.
+    pub(crate) fn queue_kick_work(&self) {
+        // SAFETY: initialised at boot by `init_kick`; safe from any context.
+        unsafe {
+            bindings::irq_work_queue(core::ptr::addr_of_mut!(
+                (*self.as_ptr()).scx.kick_cpus_irq_work
+            ))
+        };
+    }
+
+    /// Allocates the kick masks and sets up the kick irq_work, as ext.c
+    /// does in `init_sched_ext_class()`.
+    ///
+    /// # Safety
+    ///
+    /// Called once per rq, at boot, before any kick.
+    pub(crate) unsafe fn init_kick(
+        &self,
+        func: unsafe extern "C" fn(*mut bindings::irq_work),
+    ) -> Result {
+        // SAFETY: by the caller's guarantee, nothing uses the fields yet.
+        kernel::error::to_result(unsafe {
+            bindings::scx_helper_init_rq_kick(self.as_ptr(), Some(func))
+        })
+    }
+
     /// Whether this rq is in bypass mode. May be read without the lock: a
     /// stale answer only delays the switch by one scheduling event.
     pub(crate) fn bypassing(&self) -> bool {
@@ -106,22 +255,28 @@ impl Rq {
 
 /// Evidence that the current CPU holds the lock of `rq`.
 ///
+/// Functions that only work under the lock borrow it (`&RqLocked`);
+/// anything they read through it, such as [`Self::curr`] or the local DSQ's
+/// queue, is borrowed from it in turn. Functions that drop the lock on the
+/// way take `&mut RqLocked` and switch it with [`Self::switch`], so the
+/// borrow checker ends every such borrow before the lock is dropped.
+///
 /// # Invariants
 ///
 /// The rq lock of `rq` is held for as long as this value exists.
-pub(crate) struct RqLocked<'a> {
-    rq: &'a Rq,
+pub(crate) struct RqLocked {
+    rq: &'static Rq,
     _not_send: PhantomData<*mut ()>,
 }
 
-impl<'a> RqLocked<'a> {
+impl RqLocked {
     /// Asserts that the caller holds the lock of `rq`.
     ///
     /// # Safety
     ///
-    /// The lock must be held for the lifetime of the returned value; the core
-    /// scheduler guarantees this for the duration of a class callback.
-    pub(crate) unsafe fn assume(rq: *mut bindings::rq) -> RqLocked<'static> {
+    /// The lock must be held for as long as the returned value exists; the
+    /// core scheduler guarantees this for the duration of a class callback.
+    pub(crate) unsafe fn assume(rq: *mut bindings::rq) -> RqLocked {
         // SAFETY: the caller passes a CPU's rq.
         let rq = unsafe { Rq::from_raw(rq) };
         // SAFETY: `rq` is valid; lockdep verifies the claim.
@@ -133,14 +288,59 @@ impl<'a> RqLocked<'a> {
         }
     }
 
+    /// Drops the lock held and takes the lock of `to` instead; `self` then
+    /// stands for `to`. Nothing is done if `to` is already the rq held.
+    ///
+    /// While no rq lock is held, anything may happen to the tasks of both
+    /// rqs: the caller rechecks what it relies on once it holds `to`. Taking
+    /// `&mut self` makes sure nothing borrowed from the old lock survives.
+    /// Callers that got `self` from the core must switch back to the rq they
+    /// were called with before they return.
+    pub(crate) fn switch(&mut self, to: &'static Rq) {
+        if core::ptr::eq(self.rq, to) {
+            return;
+        }
+        // SAFETY: we hold the lock of `self.rq`, by the type invariant, and
+        // no other rq lock: the core nests rq locks only in
+        // double_rq_lock(), which no caller of ours holds.
+        unsafe {
+            bindings::scx_helper_rq_unlock(self.rq.as_ptr());
+            bindings::scx_helper_rq_lock(to.as_ptr());
+        }
+        // INVARIANT: we now hold the lock of `to`.
+        self.rq = to;
+    }
+
     /// The locked rq.
-    pub(crate) fn rq(&self) -> &'a Rq {
+    pub(crate) fn rq(&self) -> &'static Rq {
         self.rq
     }
 
+    /// The rq-locked fields of `p`, a task on this rq, for as long as the
+    /// lock is held.
+    pub(crate) fn task<'b>(&'b self, p: &'b Task) -> TaskScx<'b> {
+        // `task_rq(p)` only changes under this lock.
+        debug_assert!(core::ptr::eq(Rq::of_cpu(p.cpu()), self.rq));
+        // SAFETY: we hold the lock of `p`'s rq until the borrow of `self`
+        // ends.
+        unsafe { TaskScx::assume(p) }
+    }
+
+    /// The rq-locked fields of the task running on this CPU.
+    pub(crate) fn curr_scx(&self) -> TaskScx<'_> {
+        self.task(self.curr())
+    }
+
     /// The CPU of the locked rq.
-    pub(crate) fn cpu(&self) -> i32 {
+    pub(crate) fn cpu(&self) -> Cpu {
         self.rq.cpu()
+    }
+
+    /// Preemption is off while an rq lock is held.
+    pub(crate) fn no_preempt(&self) -> NoPreempt<'_> {
+        // SAFETY: rq locks are raw spinlocks, which disable preemption for
+        // as long as they are held, and `self` proves this one is.
+        unsafe { NoPreempt::assume() }
     }
 
     fn scx(&self) -> *mut bindings::scx_rq {
@@ -198,8 +398,8 @@ impl<'a> RqLocked<'a> {
         unsafe { core::ptr::addr_of_mut!((*self.scx()).runnable_list) }
     }
 
-    /// The task running on this CPU.
-    pub(crate) fn curr(&self) -> &'a Task {
+    /// The task running on this CPU, for as long as the lock is held.
+    pub(crate) fn curr(&self) -> &Task {
         // SAFETY: `rq->curr` is always a live task while the lock is held.
         unsafe { Task::from_raw(bindings::scx_helper_rq_curr(self.rq.as_ptr())) }
     }
@@ -224,9 +424,7 @@ impl<'a> RqLocked<'a> {
 
     /// Whether the CPU is online for sched_ext: both the rq and the CPU.
     pub(crate) fn online(&self) -> bool {
-        // SAFETY: `cpu_active()` only reads a cpumask.
-        self.flags() & bindings::SCX_RQ_ONLINE != 0
-            && unsafe { bindings::scx_helper_cpu_active(self.cpu()) }
+        self.flags() & bindings::SCX_RQ_ONLINE != 0 && self.cpu().active()
     }
 
     /// Whether the rq is in bypass mode.
@@ -237,20 +435,20 @@ impl<'a> RqLocked<'a> {
 
 /// An rq lock taken by [`Rq::lock_irqsave`], released on drop.
 #[must_use = "the rq lock is released when the guard drops"]
-pub(crate) struct RqIrqGuard<'a> {
-    locked: RqLocked<'a>,
+pub(crate) struct RqIrqGuard {
+    locked: RqLocked,
     flags: usize,
 }
 
-impl<'a> core::ops::Deref for RqIrqGuard<'a> {
-    type Target = RqLocked<'a>;
+impl core::ops::Deref for RqIrqGuard {
+    type Target = RqLocked;
 
-    fn deref(&self) -> &RqLocked<'a> {
+    fn deref(&self) -> &RqLocked {
         &self.locked
     }
 }
 
-impl Drop for RqIrqGuard<'_> {
+impl Drop for RqIrqGuard {
     fn drop(&mut self) {
         // SAFETY: taken in `Rq::lock_irqsave` with these flags.
         unsafe {
@@ -263,7 +461,7 @@ impl Drop for RqIrqGuard<'_> {
 #[must_use = "the locks are released when the guard drops"]
 pub(crate) struct TaskRqGuard<'a> {
     p: &'a Task,
-    locked: RqLocked<'a>,
+    locked: RqLocked,
     rf: bindings::rq_flags,
 }
 
@@ -288,10 +486,17 @@ impl<'a> TaskRqGuard<'a> {
     }
 }
 
-impl<'a> core::ops::Deref for TaskRqGuard<'a> {
-    type Target = RqLocked<'a>;
+impl TaskRqGuard<'_> {
+    /// The rq-locked fields of the locked task.
+    pub(crate) fn task(&self) -> TaskScx<'_> {
+        self.locked.task(self.p)
+    }
+}
 
-    fn deref(&self) -> &RqLocked<'a> {
+impl<'a> core::ops::Deref for TaskRqGuard<'a> {
+    type Target = RqLocked;
+
+    fn deref(&self) -> &RqLocked {
         &self.locked
     }
 }

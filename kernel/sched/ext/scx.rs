@@ -63,6 +63,11 @@ fn init_early() {
         panic!("sched_ext: the Rust bindings disagree with C on struct layout");
     }
     for cpu in rq::possible_cpus() {
+        // The C core cannot boot without them either (it BUG()s).
+        // SAFETY: once per rq, at boot.
+        if unsafe { rq::Rq::of_cpu(cpu).init_kick(class::kick_workfn) }.is_err() {
+            panic!("sched_ext: cannot allocate the kick masks of CPU {}", cpu.id());
+        }
         let rq = rq::Rq::of_cpu(cpu).as_ptr();
         // SAFETY: single-threaded boot; nothing uses rq->scx yet.
         unsafe {
@@ -71,7 +76,7 @@ fn init_early() {
             bindings::scx_helper_init_list_head(core::ptr::addr_of_mut!(
                 (*rq).scx.ddsp_deferred_locals
             ));
-            if bindings::scx_helper_cpu_online(cpu) {
+            if cpu.online() {
                 (*rq).scx.flags |= bindings::SCX_RQ_ONLINE;
             }
         }

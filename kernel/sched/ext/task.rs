@@ -11,15 +11,26 @@
 //! through this crate's [`Task`], which adds the scheduler's fields.
 //!
 //! The `p->scx` fields follow the locking rules of `struct sched_ext_entity`
-//! in include/linux/sched/ext.h: most of them belong to whoever holds the
-//! task's rq lock; `ddsp_*` also to the waker during `select_task_rq()`
-//! (under `p->pi_lock`, before the task is on any rq); `dsq_*` to the holder
-//! of the lock of the DSQ the task is on; `ops_state` is atomic. Every
-//! accessor below is only called by code that follows those rules: the
-//! scheduler class callbacks, which the core calls with the locks held.
+//! in include/linux/sched/ext.h, and a `&Task` alone reaches none of them:
+//!
+//! - most belong to whoever holds the task's rq lock, and are reached
+//!   through a [`TaskScx`], which [`RqLocked::task`] hands out. A few
+//!   owners hold no rq lock but still exclude every holder: the waker
+//!   under `p->pi_lock` before the task is queued, the forking parent
+//!   before the child is visible, a CPU that claimed the task from the BPF
+//!   scheduler. They assert so with the unsafe [`TaskScx::assume`], saying
+//!   why;
+//! - `dsq_list`, `dsq_priq`, `dsq_seq` and `dsq_flags` belong to the holder
+//!   of the lock of the DSQ the task is on, and only `crate::dsq` touches
+//!   them, through a `DsqQueue`;
+//! - `kf_mask` belongs to the task itself, and only [`Current`] reaches it;
+//! - `ops_state` is atomic ([`Task::ops_state`]).
 
 use crate::bindings;
 use crate::ops_state::OpsStateCell;
+use crate::rq::Cpu;
+use core::marker::PhantomData;
+use core::ops::Deref;
 use core::ptr::NonNull;
 use kernel::str::CStr;
 use kernel::types::ARef;
@@ -32,23 +43,6 @@ use kernel::types::ARef;
 /// A `&Task` points to a live task for the lifetime of the reference.
 #[repr(transparent)]
 pub(crate) struct Task(kernel::task::Task);
-
-macro_rules! scx_field {
-    ($get:ident, $set:ident, $field:ident, $ty:ty) => {
-        #[allow(dead_code)]
-        pub(crate) fn $get(&self) -> $ty {
-            // SAFETY: `self` is a live task; see the module documentation for
-            // who may access the field.
-            unsafe { (*self.scx_ptr()).$field }
-        }
-
-        #[allow(dead_code)]
-        pub(crate) fn $set(&self, v: $ty) {
-            // SAFETY: as in the getter.
-            unsafe { (*self.scx_ptr()).$field = v }
-        }
-    };
-}
 
 impl Task {
     /// Borrows the task at `ptr`.
@@ -74,17 +68,7 @@ impl Task {
     ///
     /// The result is not `Send`, so the borrow cannot leave this thread, and
     /// a task cannot exit while it runs code on this thread.
-    pub(crate) fn current() -> impl core::ops::Deref<Target = Task> {
-        struct Current<C>(C);
-
-        impl<C: core::ops::Deref<Target = kernel::task::Task>> core::ops::Deref for Current<C> {
-            type Target = Task;
-
-            fn deref(&self) -> &Task {
-                Task::from_kernel(&self.0)
-            }
-        }
-
+    pub(crate) fn current() -> Current<impl Deref<Target = kernel::task::Task>> {
         // SAFETY: what `Task::current()` returns is not `Send`, and neither
         // is the wrapper, so it cannot outlive the current thread.
         Current(unsafe { kernel::task::Task::current() })
@@ -131,9 +115,10 @@ impl Task {
     }
 
     /// The CPU whose rq the task is on, or last ran on.
-    pub(crate) fn cpu(&self) -> i32 {
-        // SAFETY: `self` is a live task.
-        unsafe { bindings::scx_helper_task_cpu(self.as_ptr()) }
+    pub(crate) fn cpu(&self) -> Cpu {
+        // SAFETY: `self` is a live task, and a task's CPU is always a
+        // possible one.
+        unsafe { Cpu::new_unchecked(bindings::scx_helper_task_cpu(self.as_ptr())) }
     }
 
     /// The scheduling policy (`SCHED_*`).
@@ -143,11 +128,6 @@ impl Task {
         unsafe { (*self.as_ptr()).policy }
     }
 
-    /// Sets the scheduling policy.
-    pub(crate) fn set_policy(&self, policy: u32) {
-        // SAFETY: the caller holds the task's rq lock (enable path).
-        unsafe { (*self.as_ptr()).policy = policy as _ }
-    }
 
     /// The `PF_*` flags.
     pub(crate) fn pf_flags(&self) -> u32 {
@@ -179,11 +159,12 @@ impl Task {
     }
 
     /// Whether the task may run on `cpu`.
-    pub(crate) fn allowed_on(&self, cpu: i32) -> bool {
-        // SAFETY: `cpus_ptr` of a live task points to a valid mask.
+    pub(crate) fn allowed_on(&self, cpu: Cpu) -> bool {
+        // SAFETY: `cpus_ptr` of a live task points to a valid mask, and
+        // `cpu` is in its range.
         unsafe {
             bindings::scx_helper_cpumask_test_cpu(
-                cpu,
+                cpu.id(),
                 bindings::scx_helper_task_cpus_ptr(self.as_ptr()),
             )
         }
@@ -211,13 +192,81 @@ impl Task {
         unsafe { OpsStateCell::from_raw(core::ptr::addr_of_mut!((*self.scx_ptr()).ops_state)) }
     }
 
+    /// The node that links the task into `rq->scx.runnable_list`.
+    pub(crate) fn runnable_node(&self) -> *mut bindings::list_head {
+        // SAFETY: field address computation on a live task.
+        unsafe { core::ptr::addr_of_mut!((*self.scx_ptr()).runnable_node) }
+    }
+
+    /// The node that links the task into `scx_tasks`.
+    pub(crate) fn tasks_node(&self) -> *mut bindings::list_head {
+        // SAFETY: field address computation on a live task.
+        unsafe { core::ptr::addr_of_mut!((*self.scx_ptr()).tasks_node) }
+    }
+}
+
+macro_rules! scx_field {
+    ($get:ident, $set:ident, $field:ident, $ty:ty) => {
+        #[allow(dead_code)]
+        pub(crate) fn $get(&self) -> $ty {
+            // SAFETY: `self.p` is a live task whose field we own, by the
+            // type invariant.
+            unsafe { (*self.p.scx_ptr()).$field }
+        }
+
+        #[allow(dead_code)]
+        pub(crate) fn $set(&self, v: $ty) {
+            // SAFETY: as in the getter.
+            unsafe { (*self.p.scx_ptr()).$field = v }
+        }
+    };
+}
+
+/// The fields of a task's `p->scx` that the lock of its rq protects, and its
+/// policy, which changes under that lock and `p->pi_lock`.
+///
+/// # Invariants
+///
+/// For `'a`, the holder of this value owns those fields: it holds the rq
+/// lock of the rq the task is on, or excludes everyone who could (see
+/// [`TaskScx::assume`]). It is not `Send`: the ownership is the current
+/// CPU's.
+#[derive(Clone, Copy)]
+pub(crate) struct TaskScx<'a> {
+    p: &'a Task,
+    _not_send: PhantomData<*mut ()>,
+}
+
+impl<'a> TaskScx<'a> {
+    /// Asserts that the caller owns the rq-locked fields of `p` for `'a`
+    /// without holding its rq lock.
+    ///
+    /// # Safety
+    ///
+    /// No rq lock holder may touch the fields for `'a`: the task is not
+    /// queued and the caller holds `p->pi_lock` (a wakeup), or it is not
+    /// visible yet (a fork), or the caller claimed it from the BPF
+    /// scheduler (`ops_state` DISPATCHING, which the rq lock holder waits
+    /// out), or the task is in a state no class callback runs in.
+    pub(crate) unsafe fn assume(p: &'a Task) -> TaskScx<'a> {
+        // INVARIANT: guaranteed by the caller.
+        TaskScx {
+            p,
+            _not_send: PhantomData,
+        }
+    }
+
+    /// The task.
+    pub(crate) fn task(self) -> &'a Task {
+        self.p
+    }
+
     scx_field!(scx_flags, set_scx_flags, flags, u32);
     scx_field!(slice, set_slice, slice, u64);
     scx_field!(dsq_vtime, set_dsq_vtime, dsq_vtime, u64);
     scx_field!(weight, set_weight, weight, u32);
     scx_field!(sticky_cpu, set_sticky_cpu, sticky_cpu, i32);
     scx_field!(holding_cpu, set_holding_cpu, holding_cpu, i32);
-    scx_field!(kf_mask, set_kf_mask, kf_mask, u32);
     scx_field!(ops_qseq, set_ops_qseq, ops_qseq, u32);
     scx_field!(ddsp_dsq_id, set_ddsp_dsq_id, ddsp_dsq_id, u64);
     scx_field!(ddsp_enq_flags, set_ddsp_enq_flags, ddsp_enq_flags, u64);
@@ -245,16 +294,49 @@ impl Task {
         self.set_ddsp_enq_flags(0);
     }
 
-    /// The node that links the task into `rq->scx.runnable_list`.
-    pub(crate) fn runnable_node(&self) -> *mut bindings::list_head {
-        // SAFETY: field address computation on a live task.
-        unsafe { core::ptr::addr_of_mut!((*self.scx_ptr()).runnable_node) }
+    /// Sets the scheduling policy.
+    pub(crate) fn set_policy(&self, policy: u32) {
+        // SAFETY: the policy changes under the rq lock and `pi_lock`; the
+        // enable path, the one caller, holds both (`TaskRqGuard`).
+        unsafe { (*self.p.as_ptr()).policy = policy as _ }
+    }
+}
+
+impl Deref for TaskScx<'_> {
+    type Target = Task;
+
+    fn deref(&self) -> &Task {
+        self.p
+    }
+}
+
+/// The task running this code: what only the task itself may touch.
+///
+/// # Invariants
+///
+/// `0` is the current task, and the value is not `Send` (the kernel crate's
+/// current task is not), so it stays the current task.
+pub(crate) struct Current<C>(C);
+
+impl<C: Deref<Target = kernel::task::Task>> Current<C> {
+    /// `current->scx.kf_mask`.
+    pub(crate) fn kf_mask(&self) -> u32 {
+        // SAFETY: only the task itself reads or writes its `kf_mask`.
+        unsafe { (*self.scx_ptr()).kf_mask }
     }
 
-    /// The node that links the task into `scx_tasks`.
-    pub(crate) fn tasks_node(&self) -> *mut bindings::list_head {
-        // SAFETY: field address computation on a live task.
-        unsafe { core::ptr::addr_of_mut!((*self.scx_ptr()).tasks_node) }
+    /// Sets `current->scx.kf_mask`.
+    pub(crate) fn set_kf_mask(&self, mask: u32) {
+        // SAFETY: as in `kf_mask`.
+        unsafe { (*self.scx_ptr()).kf_mask = mask }
+    }
+}
+
+impl<C: Deref<Target = kernel::task::Task>> Deref for Current<C> {
+    type Target = Task;
+
+    fn deref(&self) -> &Task {
+        Task::from_kernel(&self.0)
     }
 }
 

@@ -10,7 +10,7 @@ use crate::bindings;
 use crate::dsq::{self, Dsq, Order};
 use crate::kf::{self, KfDenied, KfMask};
 use crate::ops_state::{next_qseq, OpsState, OpsStateCell, OpssWord, QSEQ_MAX, QSEQ_SHIFT};
-use crate::task::Task;
+use crate::task::{Task, TaskScx};
 use kernel::prelude::*;
 use kernel::types::Opaque;
 
@@ -258,6 +258,11 @@ impl Fixture {
         unsafe { Task::from_raw(&*self.tasks[i]) }
     }
 
+    fn scx(&self, i: usize) -> TaskScx<'_> {
+        // SAFETY: the fixture's tasks are on no rq; only this test uses them.
+        unsafe { TaskScx::assume(self.task(i)) }
+    }
+
     /// The indices of the queued tasks, in queue order.
     fn order(&self) -> KVec<usize> {
         let mut v = KVec::new();
@@ -285,15 +290,15 @@ extern "C" fn scx_rs_test_dsq_fifo(t: *mut Kunit) {
     let _irq = IrqOff::new();
     {
         let q = f.dsq().lock();
-        q.push(f.task(0), Order::Tail);
-        q.push(f.task(1), Order::Tail);
-        q.push(f.task(2), Order::Head);
-        q.push(f.task(3), Order::Tail);
+        q.push(f.scx(0), Order::Tail);
+        q.push(f.scx(1), Order::Tail);
+        q.push(f.scx(2), Order::Head);
+        q.push(f.scx(3), Order::Tail);
         check!(t, !q.has_vtime_tasks() && q.has_fifo_tasks());
     }
     check!(t, f.dsq().nr() == 4);
     check!(t, f.order()[..] == [2, 0, 1, 3]);
-    check!(t, f.task(1).dsq() == f.dsq().as_ptr());
+    check!(t, f.scx(1).dsq() == f.dsq().as_ptr());
     {
         let q = f.dsq().lock();
         q.remove(f.task(0));
@@ -323,8 +328,8 @@ extern "C" fn scx_rs_test_dsq_vtime(t: *mut Kunit) {
     {
         let q = f.dsq().lock();
         for (i, v) in vt.iter().enumerate() {
-            f.task(i).set_dsq_vtime(*v);
-            q.push(f.task(i), Order::Vtime);
+            f.scx(i).set_dsq_vtime(*v);
+            q.push(f.scx(i), Order::Vtime);
         }
         check!(t, q.has_vtime_tasks() && !q.has_fifo_tasks());
     }
@@ -334,8 +339,8 @@ extern "C" fn scx_rs_test_dsq_vtime(t: *mut Kunit) {
         let q = f.dsq().lock();
         q.remove(f.task(1));
         q.remove(f.task(2));
-        f.task(1).set_dsq_vtime(25);
-        q.push(f.task(1), Order::Vtime);
+        f.scx(1).set_dsq_vtime(25);
+        q.push(f.scx(1), Order::Vtime);
     }
     check!(t, f.order()[..] == [4, 5, 1, 0, 3]);
     check!(t, dsq::vtime_before(u64::MAX, 0));
