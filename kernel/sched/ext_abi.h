@@ -308,9 +308,9 @@ s32 scx_rs_bpf_create_dsq(u64 dsq_id, s32 node);
 void scx_rs_bpf_destroy_dsq(u64 dsq_id);
 s32 scx_rs_bpf_dsq_nr_queued(u64 dsq_id);
 void scx_rs_bpf_kick_cpu(s32 cpu, u64 flags);
-void scx_rs_bpf_exit_bstr(s64 exit_code, char *fmt,
-			  unsigned long long *data, u32 data__sz);
-void scx_rs_bpf_error_bstr(char *fmt, unsigned long long *data,
+void scx_rs_bpf_exit_bstr(s64 exit_code, const char *fmt,
+			  const unsigned long long *data, u32 data__sz);
+void scx_rs_bpf_error_bstr(const char *fmt, const unsigned long long *data,
 			   u32 data__sz);
 u32 scx_rs_bpf_nr_cpu_ids(void);
 const struct cpumask *scx_rs_bpf_get_possible_cpumask(void);

@@ -36,3 +36,22 @@ mod generated {
 }
 
 pub(crate) use generated::*;
+
+/// Checks at compile time that each named function of the calling module
+/// has exactly the type of the C prototype bindgen read for it.
+///
+/// C calls these functions through the declarations in its headers; Rust
+/// defines them with `#[no_mangle]`, and nothing else would notice if the
+/// two disagreed. Putting the bindgen declaration and the definition in one
+/// array makes the compiler coerce both to a single function pointer type,
+/// which fails unless the parameter and return types are the same. The
+/// crate's Makefile checks that every `#[no_mangle]` function of a file is
+/// named in that file's `check_prototypes!`.
+macro_rules! check_prototypes {
+    ($($f:ident),* $(,)?) => {
+        $(const _: () = {
+            let _ = [$crate::bindings::$f, $f];
+        };)*
+    };
+}
+pub(crate) use check_prototypes;

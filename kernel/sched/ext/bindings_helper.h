@@ -45,6 +45,7 @@
 #include "pelt.h"
 
 #include "ext_abi.h"
+#include "ext/kunit.h"
 
 /* rq and task accessors */
 bool scx_helper_scx_enabled(void);

@@ -474,3 +474,29 @@ unsafe extern "C" fn scx_rs_bpf_select_cpu_dfl(
     unsafe { *is_idle = found };
     cpu
 }
+
+crate::bindings::check_prototypes! {
+    scx_rs_bpf_dispatch,
+    scx_rs_bpf_dispatch_vtime,
+    scx_rs_bpf_dispatch_nr_slots,
+    scx_rs_bpf_dispatch_cancel,
+    scx_rs_bpf_consume,
+    scx_rs_bpf_create_dsq,
+    scx_rs_bpf_destroy_dsq,
+    scx_rs_bpf_dsq_nr_queued,
+    scx_rs_bpf_kick_cpu,
+    scx_rs_bpf_exit_bstr,
+    scx_rs_bpf_error_bstr,
+    scx_rs_bpf_nr_cpu_ids,
+    scx_rs_bpf_get_possible_cpumask,
+    scx_rs_bpf_get_online_cpumask,
+    scx_rs_bpf_put_cpumask,
+    scx_rs_bpf_get_idle_cpumask,
+    scx_rs_bpf_test_and_clear_cpu_idle,
+    scx_rs_bpf_pick_idle_cpu,
+    scx_rs_bpf_pick_any_cpu,
+    scx_rs_bpf_task_running,
+    scx_rs_bpf_task_cpu,
+    scx_rs_bpf_cpu_rq,
+    scx_rs_bpf_select_cpu_dfl,
+}

@@ -14,15 +14,8 @@ use crate::task::{Task, TaskScx};
 use kernel::prelude::*;
 use kernel::types::Opaque;
 
-/// An opaque `struct kunit`.
-#[repr(C)]
-pub(crate) struct Kunit {
-    _private: [u8; 0],
-}
-
-extern "C" {
-    fn scx_kunit_fail(test: *mut Kunit, file: *const u8, line: i32, cond: *const u8);
-}
+/// The running test, `struct kunit`.
+type Kunit = bindings::kunit;
 
 /// Fails the test with the source location if `$cond` is false.
 macro_rules! check {
@@ -31,11 +24,11 @@ macro_rules! check {
             // SAFETY: `$test` is the running test; the strings are
             // NUL-terminated literals.
             unsafe {
-                scx_kunit_fail(
+                bindings::scx_kunit_fail(
                     $test,
-                    concat!(file!(), "\0").as_ptr(),
+                    concat!(file!(), "\0").as_ptr().cast(),
                     line!() as i32,
-                    concat!(stringify!($cond), "\0").as_ptr(),
+                    concat!(stringify!($cond), "\0").as_ptr().cast(),
                 )
             };
         }
@@ -353,4 +346,15 @@ extern "C" fn scx_rs_test_dsq_vtime(t: *mut Kunit) {
         t,
         !q.has_vtime_tasks() && q.first().is_none() && f.dsq().nr() == 0
     );
+}
+
+crate::bindings::check_prototypes! {
+    scx_rs_test_ops_state_encoding,
+    scx_rs_test_qseq_wrap,
+    scx_rs_test_ops_state_atomic,
+    scx_rs_test_kf_nesting,
+    scx_rs_test_kf_check,
+    scx_rs_test_kf_scope,
+    scx_rs_test_dsq_fifo,
+    scx_rs_test_dsq_vtime,
 }
