@@ -307,37 +307,13 @@ void scx_helper_init_kthread_work(struct kthread_work *work,
 }
 
 /*
- * The C offsets and sizes of what the crate accesses directly, in the order
- * of LAYOUT in layout.rs; ~0UL past the end.
+ * The C sizes and offsets of what layout.list names, in its order, which is
+ * also the order of LAYOUT in layout.rs; ~0UL past the end.
  */
 unsigned long scx_helper_layout(unsigned int i)
 {
 	static const unsigned long layout[] = {
-		sizeof(struct task_struct),
-		offsetof(struct task_struct, scx),
-		offsetof(struct task_struct, pid),
-		offsetof(struct task_struct, comm),
-		offsetof(struct task_struct, policy),
-		offsetof(struct task_struct, prio),
-		offsetof(struct task_struct, flags),
-		offsetof(struct task_struct, sched_class),
-		offsetof(struct task_struct, se.exec_start),
-		offsetof(struct task_struct, se.sched_delayed),
-		sizeof(struct sched_ext_entity),
-		offsetof(struct sched_ext_entity, ops_state),
-		offsetof(struct sched_ext_entity, slice),
-		offsetof(struct sched_ext_entity, dsq_vtime),
-		offsetof(struct sched_ext_entity, tasks_node),
-		sizeof(struct scx_dispatch_q),
-		offsetof(struct scx_dispatch_q, rcu),
-		offsetof(struct rq, cpu),
-		offsetof(struct rq, scx),
-		offsetof(struct scx_rq, local_dsq),
-		offsetof(struct scx_rq, flags),
-		offsetof(struct scx_rq, runnable_list),
-		sizeof(struct sched_ext_ops),
-		offsetof(struct sched_ext_ops, name),
-		sizeof(struct scx_exit_info),
+#include "layout_generated.h"
 	};
 
 	return i < ARRAY_SIZE(layout) ? layout[i] : ~0UL;

@@ -4,68 +4,26 @@
 //!
 //! bindgen can get a layout wrong without any error: it once dropped the
 //! cacheline alignment of the empty `struct sched_statistics`, which moved
-//! every later `task_struct` field by 8 bytes. Everything the crate reads
-//! from C memory directly is listed here and compared with `offsetof()` and
-//! `sizeof()` computed by the C compiler (`scx_helper_layout()`). On a
-//! mismatch the kernel panics at boot, in `init_early()`, naming each field
-//! that differs: that runs before the core writes any rq or task, and every
-//! later access would use the wrong offsets.
+//! every later `task_struct` field by 8 bytes. Every struct the crate
+//! shares with C and every field of it that the crate touches is listed in
+//! `layout.list`, from which the build generates both the table of
+//! `offsetof()` and `sizeof()` that the C compiler computes
+//! (`scx_helper_layout()`) and the one that Rust computes, compared here.
+//! On a mismatch the kernel panics at boot, in `init_early()`, naming each
+//! field that differs: that runs before the core writes any rq or task, and
+//! every later access would use the wrong offsets.
 
-use crate::bindings::{
-    rq, sched_ext_entity, sched_ext_ops, scx_dispatch_q, scx_exit_info, scx_rq, task_struct,
-};
+#[allow(clippy::wildcard_imports)]
+use crate::bindings::*;
 use core::mem::{offset_of, size_of};
 use kernel::prelude::*;
 
-/// What the crate reads directly, in the order of `scx_helper_layout()`.
-const LAYOUT: &[(&str, usize)] = &[
-    ("sizeof(task_struct)", size_of::<task_struct>()),
-    ("task_struct.scx", offset_of!(task_struct, scx)),
-    ("task_struct.pid", offset_of!(task_struct, pid)),
-    ("task_struct.comm", offset_of!(task_struct, comm)),
-    ("task_struct.policy", offset_of!(task_struct, policy)),
-    ("task_struct.prio", offset_of!(task_struct, prio)),
-    ("task_struct.flags", offset_of!(task_struct, flags)),
-    (
-        "task_struct.sched_class",
-        offset_of!(task_struct, sched_class),
-    ),
-    (
-        "task_struct.se.exec_start",
-        offset_of!(task_struct, se.exec_start),
-    ),
-    (
-        "task_struct.se.sched_delayed",
-        offset_of!(task_struct, se.sched_delayed),
-    ),
-    ("sizeof(sched_ext_entity)", size_of::<sched_ext_entity>()),
-    (
-        "sched_ext_entity.ops_state",
-        offset_of!(sched_ext_entity, ops_state),
-    ),
-    (
-        "sched_ext_entity.slice",
-        offset_of!(sched_ext_entity, slice),
-    ),
-    (
-        "sched_ext_entity.dsq_vtime",
-        offset_of!(sched_ext_entity, dsq_vtime),
-    ),
-    (
-        "sched_ext_entity.tasks_node",
-        offset_of!(sched_ext_entity, tasks_node),
-    ),
-    ("sizeof(scx_dispatch_q)", size_of::<scx_dispatch_q>()),
-    ("scx_dispatch_q.rcu", offset_of!(scx_dispatch_q, rcu)),
-    ("rq.cpu", offset_of!(rq, cpu)),
-    ("rq.scx", offset_of!(rq, scx)),
-    ("scx_rq.local_dsq", offset_of!(scx_rq, local_dsq)),
-    ("scx_rq.flags", offset_of!(scx_rq, flags)),
-    ("scx_rq.runnable_list", offset_of!(scx_rq, runnable_list)),
-    ("sizeof(sched_ext_ops)", size_of::<sched_ext_ops>()),
-    ("sched_ext_ops.name", offset_of!(sched_ext_ops, name)),
-    ("sizeof(scx_exit_info)", size_of::<scx_exit_info>()),
-];
+/// What the crate relies on, generated from `layout.list` in the order of
+/// `scx_helper_layout()`, which is generated from the same list.
+const LAYOUT: &[(&str, usize)] = &include!(concat!(
+    env!("OBJTREE"),
+    "/kernel/sched/ext/layout_generated.rs"
+));
 
 /// Compares [`LAYOUT`] with the C compiler's view.
 pub(crate) fn check() -> Result {
