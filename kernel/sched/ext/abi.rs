@@ -19,10 +19,7 @@ use core::sync::atomic::Ordering;
 /// # Safety
 ///
 /// The core holds the rq lock of `rq` and `p` is a task on it.
-unsafe fn args<'a>(
-    rq: *mut bindings::rq,
-    p: *mut bindings::task_struct,
-) -> (RqLocked, &'a Task) {
+unsafe fn args<'a>(rq: *mut bindings::rq, p: *mut bindings::task_struct) -> (RqLocked, &'a Task) {
     // SAFETY: by the caller's guarantee, for the duration of the callback.
     unsafe { (RqLocked::assume(rq), Task::from_raw(p)) }
 }
@@ -157,12 +154,12 @@ unsafe extern "C" fn scx_rs_select_task_rq(
     wake_flags: i32,
 ) -> i32 {
     // SAFETY: the core calls select_task_rq with `p->pi_lock`, a raw
-    // spinlock, held and `p` not queued on any rq, so the waker owns `p`'s
-    // fields; it passes the task's CPU or its wake CPU, both possible CPUs.
+    // spinlock, held, and passes the task's CPU or its wake CPU, both
+    // possible CPUs.
     let (np, p, prev_cpu) = unsafe {
         (
             NoPreempt::assume(),
-            TaskScx::assume(Task::from_raw(p)),
+            Task::from_raw(p),
             Cpu::new_unchecked(prev_cpu),
         )
     };
@@ -182,8 +179,10 @@ unsafe extern "C" fn scx_rs_set_cpus_allowed(
     p: *mut bindings::task_struct,
     ctx: *mut bindings::affinity_context,
 ) {
-    // SAFETY: the core holds `p`'s pi_lock and rq lock.
-    class::set_cpus_allowed(unsafe { Task::from_raw(p) }, ctx);
+    // SAFETY: the core holds `p`'s pi_lock and rq lock, raw spinlocks that
+    // keep preemption off until we return.
+    let (np, p) = unsafe { (NoPreempt::assume(), Task::from_raw(p)) };
+    class::set_cpus_allowed(np, p, ctx);
 }
 
 /// # Safety
@@ -225,7 +224,7 @@ unsafe extern "C" fn scx_rs_task_tick(
 unsafe extern "C" fn scx_rs_switching_to(rq: *mut bindings::rq, p: *mut bindings::task_struct) {
     // SAFETY: the core holds `p`'s pi_lock and rq lock.
     let (rq, p) = unsafe { args(rq, p) };
-    enable::switching_to(rq.task(p));
+    enable::switching_to(crate::ops::get(rq.no_preempt()), rq.task(p));
 }
 
 /// # Safety
@@ -235,7 +234,7 @@ unsafe extern "C" fn scx_rs_switching_to(rq: *mut bindings::rq, p: *mut bindings
 unsafe extern "C" fn scx_rs_switched_from(rq: *mut bindings::rq, p: *mut bindings::task_struct) {
     // SAFETY: the core holds `p`'s pi_lock and rq lock.
     let (rq, p) = unsafe { args(rq, p) };
-    enable::switched_from(rq.task(p));
+    enable::switched_from(crate::ops::get(rq.no_preempt()), rq.task(p));
 }
 
 /// Joining is handled in `switching_to`, before the task is enqueued.
@@ -255,7 +254,7 @@ unsafe extern "C" fn scx_rs_reweight_task(
     let ((rq, p), w) = unsafe { (args(rq, p), (*lw).weight) };
     // SAFETY: pure arithmetic on the load weight.
     let w = unsafe { bindings::scx_helper_load_weight_to_cgroup(w as _) } as u32;
-    class::reweight_task(rq.task(p), w);
+    class::reweight_task(crate::ops::get(rq.no_preempt()), rq.task(p), w);
 }
 
 /// A priority change within the ext class means nothing to the core.
@@ -369,9 +368,11 @@ unsafe extern "C" fn print_scx_info(_log_lvl: *const u8, p: *mut bindings::task_
     }
     // SAFETY: the caller passes a live task.
     let p = unsafe { Task::from_raw(p) };
+    // Keeps the table from being freed while we print its name.
+    let g = crate::pcpu::PreemptGuard::new();
     kernel::pr_info!(
         "Sched_ext: {} ({}), task: {}[{}] on {}\n",
-        crate::ops::name(),
+        crate::ops::get(g.no_preempt()).name(),
         enable::state_str(),
         p.comm(),
         p.pid(),
@@ -492,7 +493,11 @@ extern "C" fn scx_rs_enable_seq() -> isize {
 
 #[no_mangle]
 extern "C" fn scx_rs_ops_name() -> *const u8 {
-    crate::ops::name().as_char_ptr()
+    // SAFETY: C calls this from the sysfs and uevent callbacks of the root
+    // kobject, which exists only from after the table is installed (under
+    // the enable mutex) until before it is cleared; removing the kobject
+    // waits for the callbacks.
+    unsafe { crate::ops::get_unchecked() }.name().as_char_ptr()
 }
 
 crate::bindings::check_prototypes! {

@@ -26,11 +26,11 @@
 use crate::bindings;
 use crate::dsq::{self, Dsq, Order};
 use crate::idle;
-use crate::ops;
+use crate::ops::{self, Ops};
 use crate::ops_state::{next_qseq, OpsState, OpssWord};
-use crate::pcpu::{self, Ddsp, DspEnt, NoPreempt};
+use crate::pcpu::{self, Ddsp, DspEnt, NoPreempt, PreemptGuard};
 use crate::rq::{Cpu, KickMask, Rq, RqLocked};
-use crate::task::{Task, TaskScx};
+use crate::task::{Claimed, Task, TaskOwner, TaskScx};
 
 const ENQ_HEAD: u64 = bindings::SCX_ENQ_HEAD as u64;
 const ENQ_PREEMPT: u64 = bindings::SCX_ENQ_PREEMPT as u64;
@@ -112,7 +112,7 @@ pub(crate) fn update_curr(rq: &RqLocked) {
 }
 
 /// Queues `p` on the global or a user DSQ.
-fn dispatch_enqueue_shared(dsq: &Dsq, p: TaskScx<'_>, enq_flags: u64) {
+fn dispatch_enqueue_shared<'t>(dsq: &Dsq, p: impl TaskOwner<'t>, enq_flags: u64) {
     let mut dsq = dsq;
     let mut q = dsq.lock();
     if dsq.id() == dsq::INVALID {
@@ -123,24 +123,21 @@ fn dispatch_enqueue_shared(dsq: &Dsq, p: TaskScx<'_>, enq_flags: u64) {
         q = dsq.lock();
     }
     let order = queue_order(dsq, &q, enq_flags);
-    q.push(p, order);
+    q.push(&p, order);
     // Whoever waits for `p` to leave QUEUEING or DISPATCHING may now find
-    // it on this DSQ: release pairs with their acquire.
-    if enq_flags & ENQ_CLEAR_OPSS != 0 {
-        p.ops_state().set_release(OpssWord::new(OpsState::None, 0));
-    }
+    // it on this DSQ: the release in `queued()` pairs with their acquire.
+    p.queued(enq_flags);
 }
 
 /// Queues `p` on the local DSQ of `rq`, whose lock the caller holds.
-fn dispatch_enqueue_local(rq: &RqLocked, p: TaskScx<'_>, enq_flags: u64) {
+fn dispatch_enqueue_local<'t>(rq: &RqLocked, p: impl TaskOwner<'t>, enq_flags: u64) {
     let dsq = rq.rq().local_dsq();
-    let q = dsq.local_queue(rq);
+    let q = rq.local_queue();
     let order = queue_order(dsq, &q, enq_flags);
-    q.push(p, order);
-    if enq_flags & ENQ_CLEAR_OPSS != 0 {
-        p.ops_state().set_release(OpssWord::new(OpsState::None, 0));
-    }
-    local_dsq_post_enq(rq, &p, enq_flags);
+    q.push(&p, order);
+    let task = p.task();
+    p.queued(enq_flags);
+    local_dsq_post_enq(rq, task, enq_flags);
 }
 
 /// How `enq_flags` order `p` in `dsq`; reports misuse of the DSQ.
@@ -193,14 +190,18 @@ fn dispatch_dequeue(rq: &RqLocked, p: TaskScx<'_>) {
     // SAFETY: a task's DSQ stays valid while the task is on it.
     let dsq = unsafe { Dsq::from_raw(dsq) };
     if dsq.is_local() {
-        dsq.local_queue(rq).remove(&p);
+        // SAFETY: `p->scx.dsq` says `p` is on this queue; it changes only
+        // under the lock we hold.
+        unsafe { rq.local_queue().remove(&p) };
     } else {
         let q = dsq.lock();
         // If another CPU took `p` off the DSQ to move it (holding_cpu set),
         // it is no longer linked; resetting holding_cpu makes that CPU drop
         // it when it gets to the source rq.
         if p.holding_cpu() < 0 {
-            q.remove(&p);
+            // SAFETY: `p->scx.dsq` says `p` is on this queue, and no mover
+            // took it off (`holding_cpu` < 0).
+            unsafe { q.remove(&p) };
         } else {
             p.set_holding_cpu(-1);
         }
@@ -209,7 +210,7 @@ fn dispatch_dequeue(rq: &RqLocked, p: TaskScx<'_>) {
 }
 
 /// Takes `p` back from the BPF scheduler, waiting out a dispatch in flight.
-fn ops_dequeue(p: TaskScx<'_>, deq_flags: u64) {
+fn ops_dequeue(o: Ops<'_>, p: TaskScx<'_>, deq_flags: u64) {
     // Dequeueing is temporary: keep runnable_at.
     clr_task_runnable(p, false);
     let st = p.ops_state();
@@ -221,7 +222,7 @@ fn ops_dequeue(p: TaskScx<'_>, deq_flags: u64) {
             crate::warn!("{}[{}] dequeued while QUEUEING", p.comm(), p.pid());
         }
         OpsState::Queued => {
-            ops::dequeue(&p, deq_flags);
+            o.dequeue(&p, deq_flags);
             if st.try_cmpxchg(w, OpssWord::new(OpsState::None, 0)).is_err() {
                 // A dispatcher claimed it meanwhile; it finishes without our
                 // rq lock and sets NONE.
@@ -294,6 +295,7 @@ fn direct_dispatch(rq: &RqLocked, p: TaskScx<'_>, enq_flags: u64) {
 
 /// Decides where a task that became runnable on `rq` goes.
 fn do_enqueue(rq: &RqLocked, p: TaskScx<'_>, enq_flags: u64, sticky_cpu: i32) {
+    let o = ops::get(rq.no_preempt());
     enum To {
         Local,
         Global,
@@ -313,12 +315,12 @@ fn do_enqueue(rq: &RqLocked, p: TaskScx<'_>, enq_flags: u64, sticky_cpu: i32) {
         direct_dispatch(rq, p, enq_flags);
         return;
     } else if p.pf_flags() & bindings::PF_EXITING != 0
-        && !ops::has_flag(bindings::SCX_OPS_ENQ_EXITING as u64)
+        && !o.has_flag(bindings::SCX_OPS_ENQ_EXITING as u64)
     {
         // An exiting task may be beyond the BPF scheduler's reach (its
         // task storage is gone); run it here.
         To::Local
-    } else if ops::table().enqueue.is_none() {
+    } else if o.table().enqueue.is_none() {
         To::Global
     } else {
         // Hand `p` to the BPF scheduler.
@@ -336,7 +338,7 @@ fn do_enqueue(rq: &RqLocked, p: TaskScx<'_>, enq_flags: u64, sticky_cpu: i32) {
         st.set(OpssWord::new(OpsState::Queueing, qseq as usize));
         let pc = pcpu::this(rq.no_preempt());
         pc.ddsp.set(Ddsp::Task(p.as_ptr()));
-        ops::enqueue(&p, enq_flags);
+        o.enqueue(&p, enq_flags);
         pc.ddsp.set(Ddsp::Idle);
         if p.ddsp_dsq_id() != dsq::INVALID {
             direct_dispatch(rq, p, enq_flags);
@@ -358,6 +360,7 @@ fn do_enqueue(rq: &RqLocked, p: TaskScx<'_>, enq_flags: u64, sticky_cpu: i32) {
 /// `sched_class.enqueue_task`.
 pub(crate) fn enqueue_task(rq: &RqLocked, p: &Task, core_flags: i32) {
     let p = rq.task(p);
+    let o = ops::get(rq.no_preempt());
     let enq_flags = core_flags as u32 as u64 | rq.extra_enq_flags();
     let mut sticky = p.sticky_cpu();
     if core_flags as u32 & bindings::ENQUEUE_WAKEUP != 0 {
@@ -374,7 +377,7 @@ pub(crate) fn enqueue_task(rq: &RqLocked, p: &Task, core_flags: i32) {
         rq.add_nr_running(1);
         // SAFETY: `p` is live.
         if !unsafe { bindings::scx_helper_task_on_rq_migrating(p.as_ptr()) } {
-            ops::runnable(&p, enq_flags);
+            o.runnable(&p, enq_flags);
         }
         do_enqueue(rq, p, enq_flags, sticky);
     }
@@ -384,20 +387,21 @@ pub(crate) fn enqueue_task(rq: &RqLocked, p: &Task, core_flags: i32) {
 /// `sched_class.dequeue_task`.
 pub(crate) fn dequeue_task(rq: &RqLocked, p: &Task, deq_flags: i32) -> bool {
     let p = rq.task(p);
+    let o = ops::get(rq.no_preempt());
     if !p.scx_queued() {
         return true;
     }
     let deq_flags = deq_flags as u32 as u64;
-    ops_dequeue(p, deq_flags);
+    ops_dequeue(o, p, deq_flags);
     // Keep running/stopping nested inside runnable/quiescent: a running
     // task going off the rq stops now rather than at put_prev_task().
     if rq.is_curr(&p) {
         update_curr(rq);
-        ops::stopping(&p, false);
+        o.stopping(&p, false);
     }
     // SAFETY: `p` is live.
     if !unsafe { bindings::scx_helper_task_on_rq_migrating(p.as_ptr()) } {
-        ops::quiescent(&p, deq_flags);
+        o.quiescent(&p, deq_flags);
     }
     if deq_flags & bindings::SCX_DEQ_SLEEP as u64 != 0 {
         p.set_scx_flag(TASK_DEQD_FOR_SLEEP);
@@ -422,6 +426,8 @@ fn can_run_on(p: &Task, rq: &RqLocked) -> bool {
 /// holds `p`. Returns with `rq` holding the lock of `dst`.
 fn move_remote_task(rq: &mut RqLocked, p: &Task, enq_flags: u64, dst: &'static Rq) {
     // enqueue_task() on `dst` takes the hint and puts `p` on its local DSQ.
+    // Set before set_task_cpu(), while `p` is still on the rq we hold (the
+    // C core sets it after; nothing in between reads it).
     rq.task(p).set_sticky_cpu(dst.cpu().id());
     // SAFETY: we hold the lock of the rq `p` is queued on.
     unsafe {
@@ -453,7 +459,8 @@ pub(crate) fn consume(rq: &mut RqLocked, dsq: &Dsq) -> bool {
         while let Some(p) = cur {
             if p.cpu() == home.cpu() {
                 // Already on this rq: just move it between the queues.
-                q.remove(p);
+                // SAFETY: `p` came from this queue, under its lock.
+                unsafe { q.remove(p) };
                 drop(q);
                 let p = rq.task(p);
                 p.set_dsq(core::ptr::null_mut());
@@ -462,7 +469,8 @@ pub(crate) fn consume(rq: &mut RqLocked, dsq: &Dsq) -> bool {
             }
             if can_run_on(p, rq) {
                 let src = Rq::of_cpu(p.cpu());
-                q.remove_for_move(p, home.cpu());
+                // SAFETY: as above.
+                unsafe { q.remove_for_move(p, home.cpu()) };
                 drop(q);
                 // While we hold no rq lock, `p` stays allocated: it is queued
                 // on `src`, and a dequeue there clears `holding_cpu`, which we
@@ -484,41 +492,39 @@ pub(crate) fn consume(rq: &mut RqLocked, dsq: &Dsq) -> bool {
 
 /// Moves `p`, claimed from BPF custody (DISPATCHING), to the local DSQ of
 /// `dst_rq`. Returns with the same rq locked as on entry.
-fn dispatch_to_local_dsq(rq: &mut RqLocked, dst_rq: &'static Rq, p: &Task, enq_flags: u64) {
+fn dispatch_to_local_dsq(rq: &mut RqLocked, dst_rq: &'static Rq, p: Claimed<'_>, enq_flags: u64) {
     let home = rq.rq();
     let src = Rq::of_cpu(p.cpu());
     if core::ptr::eq(src, home) && core::ptr::eq(dst_rq, home) {
-        dispatch_enqueue_local(rq, rq.task(p), enq_flags | ENQ_CLEAR_OPSS);
+        dispatch_enqueue_local(rq, p, enq_flags | ENQ_CLEAR_OPSS);
         return;
     }
-    // SAFETY: we claimed `p` (DISPATCHING); the holder of its rq lock waits
-    // in ops_dequeue() until we set NONE below.
-    let claimed = unsafe { TaskScx::assume(p) };
     // Checked without the lock of `dst_rq`, as the C core does: a CPU going
     // inactive meanwhile is caught by the enqueue on it.
-    let dst_ok =
-        !p.migration_disabled() && p.allowed_on(dst_rq.cpu()) && dst_rq.cpu().active();
+    let dst_ok = !p.migration_disabled() && p.allowed_on(dst_rq.cpu()) && dst_rq.cpu().active();
     if !dst_ok {
-        dispatch_enqueue_shared(dsq::global(), claimed, enq_flags | ENQ_CLEAR_OPSS);
+        dispatch_enqueue_shared(dsq::global(), p, enq_flags | ENQ_CLEAR_OPSS);
         return;
     }
     // We must drop DISPATCHING before taking another rq lock: the owner of
     // `src` may be spinning in ops_dequeue() waiting for it, with its lock
     // held. `holding_cpu` then tells us whether `p` was dequeued meanwhile.
-    claimed.set_holding_cpu(home.cpu().id());
-    p.ops_state().set_release(OpssWord::new(OpsState::None, 0));
+    let task = p.task();
+    p.set_holding_cpu(home.cpu());
+    p.release();
     rq.switch(src);
-    if p.cpu() == src.cpu() && rq.task(p).holding_cpu() == home.cpu().id() {
+    if task.cpu() == src.cpu() && rq.task(task).holding_cpu() == home.cpu().id() {
         if core::ptr::eq(src, dst_rq) {
-            let p = rq.task(p);
+            let p = rq.task(task);
             p.set_holding_cpu(-1);
             dispatch_enqueue_local(rq, p, enq_flags);
         } else {
-            move_remote_task(rq, p, enq_flags, dst_rq);
+            move_remote_task(rq, task, enq_flags, dst_rq);
         }
         // `rq` now holds the lock of `dst_rq`.
         // SAFETY: both are sched class statics.
-        if unsafe { bindings::scx_helper_class_above(p.sched_class(), rq.curr().sched_class()) } {
+        if unsafe { bindings::scx_helper_class_above(task.sched_class(), rq.curr().sched_class()) }
+        {
             rq.resched_curr();
         }
     }
@@ -594,17 +600,14 @@ fn finish_dispatch(rq: &mut RqLocked, ent: DspEnt) {
             OpsState::Queueing => st.wait_while(w),
         }
     }
-    // SAFETY: we claimed `p` (DISPATCHING) just above; the holder of its rq
-    // lock waits in ops_dequeue() until we release it.
-    let claimed = unsafe { TaskScx::assume(p) };
-    if !claimed.scx_queued() {
+    // SAFETY: we moved `p` from QUEUED to DISPATCHING just above.
+    let p = unsafe { Claimed::new(p) };
+    if !p.scx_queued() {
         crate::warn!("dispatching {}[{}] which is not queued", p.comm(), p.pid());
     }
-    match dispatch_target(rq.no_preempt(), rq.rq(), ent.dsq_id, p) {
+    match dispatch_target(rq.no_preempt(), rq.rq(), ent.dsq_id, &p) {
         Target::Local(dst_rq) => dispatch_to_local_dsq(rq, dst_rq, p, ent.enq_flags),
-        Target::Shared(dsq) => {
-            dispatch_enqueue_shared(dsq, claimed, ent.enq_flags | ENQ_CLEAR_OPSS)
-        }
+        Target::Shared(dsq) => dispatch_enqueue_shared(dsq, p, ent.enq_flags | ENQ_CLEAR_OPSS),
     }
 }
 
@@ -626,6 +629,7 @@ pub(crate) fn flush_dispatch_buf(np: NoPreempt<'_>, rq: &mut RqLocked) {
 /// Fills the local DSQ of `rq` if it can; returns whether there is a task
 /// to run (or `prev` to keep).
 fn balance_one(np: NoPreempt<'_>, rq: &mut RqLocked, prev: &Task) -> bool {
+    let o = ops::get(np);
     rq.set_flags(RQ_IN_BALANCE);
     rq.clear_flags(RQ_BAL_PENDING | RQ_BAL_KEEP);
     let prev_on_scx = prev.on_ext_class();
@@ -645,7 +649,7 @@ fn balance_one(np: NoPreempt<'_>, rq: &mut RqLocked, prev: &Task) -> bool {
         if rq.rq().local_dsq().nr() > 0 || consume(rq, dsq::global()) {
             break 'found true;
         }
-        if ops::table().dispatch.is_none() || rq.bypassing() || rq.flags() & RQ_ONLINE == 0 {
+        if o.table().dispatch.is_none() || rq.bypassing() || rq.flags() & RQ_ONLINE == 0 {
             break 'found false;
         }
         let cpu = rq.cpu();
@@ -653,7 +657,7 @@ fn balance_one(np: NoPreempt<'_>, rq: &mut RqLocked, prev: &Task) -> bool {
         for _ in 0..bindings::SCX_DSP_MAX_LOOPS {
             pc.dsp_nr_tasks.set(0);
             pcpu::lend_rq(np, rq, || {
-                ops::dispatch(cpu.id(), if prev_on_scx { Some(prev) } else { None })
+                o.dispatch(cpu.id(), if prev_on_scx { Some(prev) } else { None })
             });
             flush_dispatch_buf(np, rq);
             if keep_prev(rq) {
@@ -678,7 +682,7 @@ fn balance_one(np: NoPreempt<'_>, rq: &mut RqLocked, prev: &Task) -> bool {
         // the scheduler asked to see it again (SCX_OPS_ENQ_LAST).
         let keep = prev_on_scx
             && rq.task(prev).scx_queued()
-            && (!ops::has_flag(bindings::SCX_OPS_ENQ_LAST as u64) || rq.bypassing());
+            && (!o.has_flag(bindings::SCX_OPS_ENQ_LAST as u64) || rq.bypassing());
         if keep {
             rq.set_flags(RQ_BAL_KEEP);
         }
@@ -703,7 +707,12 @@ pub(crate) fn balance(
     unsafe { bindings::scx_helper_rq_unpin(rq.rq().as_ptr(), rf) };
     let home = rq.rq();
     let ret = balance_one(np, rq, prev);
-    debug_assert!(core::ptr::eq(rq.rq(), home));
+    // The core expects the rq it called us with, locked. Every path of
+    // balance_one() switches back; this is the one place that makes sure.
+    if !core::ptr::eq(rq.rq(), home) {
+        crate::warn!("balance() returning with another rq locked");
+        rq.switch(home);
+    }
     // SAFETY: as above; the lock is held again.
     unsafe { bindings::scx_helper_rq_repin(rq.rq().as_ptr(), rf) };
     ret as i32
@@ -731,7 +740,7 @@ pub(crate) fn pick_task(rq: &RqLocked) -> *mut bindings::task_struct {
         }
         return prev.as_ptr();
     }
-    let q = rq.rq().local_dsq().local_queue(rq);
+    let q = rq.local_queue();
     match q.first() {
         Some(p) => {
             let p = rq.task(p);
@@ -752,15 +761,16 @@ pub(crate) fn pick_task(rq: &RqLocked) -> *mut bindings::task_struct {
 /// `sched_class.set_next_task`.
 pub(crate) fn set_next_task(rq: &RqLocked, p: &Task) {
     let p = rq.task(p);
+    let o = ops::get(rq.no_preempt());
     if p.scx_queued() {
         // Core scheduling may run `p` before it is dispatched.
-        ops_dequeue(p, bindings::SCX_DEQ_CORE_SCHED_EXEC as u64);
+        ops_dequeue(o, p, bindings::SCX_DEQ_CORE_SCHED_EXEC as u64);
         dispatch_dequeue(rq, p);
     }
     // SAFETY: we hold the rq lock that protects `se.exec_start`.
     unsafe { (*p.as_ptr()).se.exec_start = rq.clock_task() };
     if p.scx_queued() {
-        ops::running(&p);
+        o.running(&p);
     }
     clr_task_runnable(p, true);
 }
@@ -768,11 +778,12 @@ pub(crate) fn set_next_task(rq: &RqLocked, p: &Task) {
 /// `sched_class.put_prev_task`.
 pub(crate) fn put_prev_task(rq: &RqLocked, p: &Task, next: Option<&Task>) {
     let p = rq.task(p);
+    let o = ops::get(rq.no_preempt());
     update_curr(rq);
     if !p.scx_queued() {
         return;
     }
-    ops::stopping(&p, true);
+    o.stopping(&p, true);
     set_task_runnable(rq, p);
     // Slice left: a higher class preempted `p`. It runs next.
     if p.slice() > 0 && !rq.bypassing() {
@@ -798,22 +809,22 @@ pub(crate) fn put_prev_task(rq: &RqLocked, p: &Task, next: Option<&Task>) {
 /// `sched_class.select_task_rq`: where `p` should wake up.
 ///
 /// The core holds `p->pi_lock`, a raw spinlock, so preemption is off (`np`).
-///
-/// `p` is not queued yet, so the waker owns its fields.
-pub(crate) fn select_task_rq(
-    np: NoPreempt<'_>,
-    p: TaskScx<'_>,
-    prev_cpu: Cpu,
-    wake_flags: i32,
-) -> i32 {
+pub(crate) fn select_task_rq(np: NoPreempt<'_>, p: &Task, prev_cpu: Cpu, wake_flags: i32) -> i32 {
+    // sched_exec() asks about the running, queued, task: keep it where it
+    // is, and touch nothing of it.
     if wake_flags as u32 & bindings::WF_EXEC != 0 {
         return prev_cpu.id();
     }
+    // SAFETY: any other caller is a wakeup (ttwu, wake_up_new_task), which
+    // holds `p->pi_lock` with `p` not queued on any rq: the waker owns the
+    // task's fields until it enqueues it.
+    let p = unsafe { TaskScx::assume(p) };
     let bypassing = Rq::of_cpu(p.cpu()).bypassing();
-    if ops::table().select_cpu.is_some() && !bypassing {
+    let o = ops::get(np);
+    if o.table().select_cpu.is_some() && !bypassing {
         let pc = pcpu::this(np);
         pc.ddsp.set(Ddsp::Task(p.as_ptr()));
-        let cpu = ops::select_cpu(&p, prev_cpu.id(), wake_flags as u32 as u64);
+        let cpu = o.select_cpu(&p, prev_cpu.id(), wake_flags as u32 as u64);
         pc.ddsp.set(Ddsp::Idle);
         cpu.and_then(|cpu| ops_cpu_valid(cpu, "from ops.select_cpu()"))
             .unwrap_or(prev_cpu)
@@ -836,7 +847,7 @@ pub(crate) fn task_tick(rq: &RqLocked, curr: &Task) {
     if rq.bypassing() {
         curr.set_slice(0);
     } else {
-        ops::tick(&curr);
+        ops::get(rq.no_preempt()).tick(&curr);
     }
     if curr.slice() == 0 {
         rq.resched_curr();
@@ -846,29 +857,33 @@ pub(crate) fn task_tick(rq: &RqLocked, curr: &Task) {
 /// `sched_class.yield_task`.
 pub(crate) fn yield_task(rq: &RqLocked) {
     let p = rq.curr_scx();
-    if ops::yield_(&p, None).is_none() {
+    if ops::get(rq.no_preempt()).yield_(&p, None).is_none() {
         p.set_slice(0);
     }
 }
 
 /// `sched_class.yield_to_task`.
 pub(crate) fn yield_to_task(rq: &RqLocked, to: &Task) -> bool {
-    ops::yield_(rq.curr(), Some(to)).unwrap_or(false)
+    ops::get(rq.no_preempt())
+        .yield_(rq.curr(), Some(to))
+        .unwrap_or(false)
 }
 
 /// `sched_class.set_cpus_allowed`.
-pub(crate) fn set_cpus_allowed(p: &Task, ctx: *mut bindings::affinity_context) {
+///
+/// The core holds `p->pi_lock` and its rq lock, so preemption is off (`np`).
+pub(crate) fn set_cpus_allowed(np: NoPreempt<'_>, p: &Task, ctx: *mut bindings::affinity_context) {
     // SAFETY: the core calls us with `p`'s locks held and a valid `ctx`.
     unsafe { bindings::set_cpus_allowed_common(p.as_ptr(), ctx) };
     if !Rq::of_cpu(p.cpu()).bypassing() {
-        ops::set_cpumask(&p, p.cpus_ptr());
+        ops::get(np).set_cpumask(p, p.cpus_ptr());
     }
 }
 
 /// `sched_class.reweight_task`.
-pub(crate) fn reweight_task(p: TaskScx<'_>, weight: u32) {
+pub(crate) fn reweight_task(o: Ops<'_>, p: TaskScx<'_>, weight: u32) {
     p.set_weight(weight);
-    ops::set_weight(&p, weight);
+    o.set_weight(&p, weight);
 }
 
 /// What a kick asks of a CPU.
@@ -888,7 +903,7 @@ pub(crate) enum Kick {
 /// The masks are updated with atomic bit operations: a kick may be
 /// recorded from any context while the irq_work walks them.
 pub(crate) fn kick_cpu(np: NoPreempt<'_>, cpu: Cpu, what: Kick) {
-    let this = Rq::of_cpu(np.cpu());
+    let this = Rq::this(np);
     match what {
         Kick::IfIdle => this.kick_mask(KickMask::IfIdle).set(cpu),
         Kick::Preempt => {
@@ -897,19 +912,21 @@ pub(crate) fn kick_cpu(np: NoPreempt<'_>, cpu: Cpu, what: Kick) {
         }
         Kick::Resched => this.kick_mask(KickMask::Kick).set(cpu),
     }
-    this.queue_kick_work();
+    Rq::queue_kick_work(np);
 }
 
 /// `rq->scx.kick_cpus_irq_work`.
 pub(crate) unsafe extern "C" fn kick_workfn(_work: *mut bindings::irq_work) {
-    // SAFETY: irq_work runs with interrupts, so preemption, disabled.
-    do_kicks(unsafe { NoPreempt::assume() });
+    // Usually a hard interrupt already, but on PREEMPT_RT the work runs in
+    // a per-CPU kthread that may be preempted.
+    let g = PreemptGuard::new();
+    do_kicks(g.no_preempt());
 }
 
 /// Carries out the kicks this CPU owes: `rq->scx.kick_cpus_irq_work`.
 /// Runs from irq_work, without rq locks.
-pub(crate) fn do_kicks(np: NoPreempt<'_>) {
-    let this = Rq::of_cpu(np.cpu());
+fn do_kicks(np: NoPreempt<'_>) {
+    let this = Rq::this(np);
     let kick = this.kick_mask(KickMask::Kick);
     let if_idle = this.kick_mask(KickMask::IfIdle);
     let preempt = this.kick_mask(KickMask::Preempt);

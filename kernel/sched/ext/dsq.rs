@@ -20,9 +20,9 @@
 
 use crate::bindings;
 use crate::pcpu::NoPreempt;
-use crate::rq::RqLocked;
 use crate::rq::Cpu;
-use crate::task::{Task, TaskScx};
+use crate::rq::RqLocked;
+use crate::task::{Task, TaskOwner};
 use core::cell::UnsafeCell;
 use core::marker::PhantomData;
 use core::ptr;
@@ -130,13 +130,15 @@ impl Dsq {
             _not_send: PhantomData,
         }
     }
+}
 
-    /// The queue of a local DSQ, under the lock of the rq it belongs to.
-    pub(crate) fn local_queue<'a>(&'a self, rq: &'a RqLocked) -> DsqQueue<'a> {
-        debug_assert!(ptr::eq(rq.rq().local_dsq(), self));
-        let _ = rq;
-        // INVARIANT: the rq lock protects a local DSQ.
-        DsqQueue { dsq: self }
+impl RqLocked {
+    /// The queue of this rq's local DSQ, which the rq lock protects.
+    pub(crate) fn local_queue(&self) -> DsqQueue<'_> {
+        // INVARIANT: we hold the rq lock, which protects the local DSQ.
+        DsqQueue {
+            dsq: self.rq().local_dsq(),
+        }
     }
 }
 
@@ -171,17 +173,6 @@ unsafe fn task_of_list_node<'a>(node: *mut bindings::list_head) -> Option<&'a Ta
     Some(unsafe {
         Task::from_entity((node as *mut u8).sub(off) as *mut bindings::sched_ext_entity)
     })
-}
-
-/// `p->scx.dsq_vtime` of a queued task.
-///
-/// # Safety
-///
-/// `p` must be on a DSQ whose lock the caller holds: the vtime of a queued
-/// task does not change (only a dispatch sets it, before queueing).
-unsafe fn queued_vtime(p: &Task) -> u64 {
-    // SAFETY: by the caller's guarantee.
-    unsafe { (*p.entity()).dsq_vtime }
 }
 
 /// The task whose rbtree node is `node`.
@@ -232,9 +223,9 @@ impl<'a> DsqQueue<'a> {
         !self.has_vtime_tasks() && self.first().is_some()
     }
 
-    /// Queues `p`, which must not be on any DSQ.
-    pub(crate) fn push(&self, p: TaskScx<'_>, order: Order) {
-        let node = list_node(&p);
+    /// Queues `p`, which must not be on any DSQ; `p` says who owns it.
+    pub(crate) fn push<'t>(&self, p: &impl TaskOwner<'t>, order: Order) {
+        let node = list_node(p);
         let head = self.list_head();
         // SAFETY: we hold the lock; `p` is live and, per the caller, on no
         // other DSQ, so its nodes are free to link.
@@ -249,13 +240,16 @@ impl<'a> DsqQueue<'a> {
                     let vtime = p.dsq_vtime();
                     while !(*link).is_null() {
                         parent = *link;
-                        link = if vtime_before(vtime, queued_vtime(task_of_rb_node(parent))) {
+                        // BPF may change the vtime of a queued task; the
+                        // tree then keeps the order it had at insertion,
+                        // as in the C core.
+                        link = if vtime_before(vtime, task_of_rb_node(parent).dsq_vtime()) {
                             ptr::addr_of_mut!((*parent).rb_left)
                         } else {
                             ptr::addr_of_mut!((*parent).rb_right)
                         };
                     }
-                    let rb = rb_node(&p);
+                    let rb = rb_node(p);
                     bindings::scx_helper_rb_link_node(rb, parent, link);
                     bindings::rb_insert_color(rb, root);
                     // Keep the list in vtime order too: right after the
@@ -279,17 +273,27 @@ impl<'a> DsqQueue<'a> {
 
     /// Takes `p` off the queue for a move to the CPU `by`, which records
     /// itself in `p->scx.holding_cpu`: see `class::consume()`.
-    pub(crate) fn remove_for_move(&self, p: &Task, by: Cpu) {
+    ///
+    /// # Safety
+    ///
+    /// `p` must be on this queue.
+    pub(crate) unsafe fn remove_for_move(&self, p: &Task, by: Cpu) {
         // SAFETY: a task on a DSQ leaves it only under the DSQ lock, which
         // we hold; `holding_cpu` is what `class::dispatch_dequeue()` reads
         // under this lock to learn that the task is being moved.
         unsafe { (*p.entity()).holding_cpu = by.id() };
-        self.remove(p);
+        // SAFETY: by the caller's guarantee.
+        unsafe { self.remove(p) };
     }
 
     /// Takes `p` off the queue. `p->scx.dsq` is left for the caller, which
     /// may still need it to synchronise with a racing dequeue.
-    pub(crate) fn remove(&self, p: &Task) {
+    ///
+    /// # Safety
+    ///
+    /// `p` must be on this queue: unlinking it from another one would
+    /// corrupt that one, which we do not hold the lock of.
+    pub(crate) unsafe fn remove(&self, p: &Task) {
         // SAFETY: we hold the lock and `p` is on this queue.
         unsafe {
             let ent = p.entity();

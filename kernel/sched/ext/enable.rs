@@ -27,11 +27,12 @@ use crate::class;
 use crate::dsq;
 use crate::exit;
 use crate::idle;
-use crate::ops;
+use crate::ops::{self, Ops};
 use crate::pcpu;
 use crate::rq::{Cpu, Rq, TaskRqGuard};
 use crate::task::{Task, TaskRef, TaskScx};
 use core::cell::UnsafeCell;
+use core::marker::PhantomData;
 use core::sync::atomic::{AtomicBool, AtomicI32, AtomicIsize, Ordering};
 use kernel::prelude::*;
 use kernel::types::Opaque;
@@ -164,7 +165,7 @@ fn sanitize_err(what: &str, err: i32) -> i32 {
 /// The task is in state NONE: not on the ext class, so no class callback
 /// touches its fields, and only its own fork or the enable walk, which the
 /// enable mutex serialises, run this.
-fn init_task(task: &Task, fork: bool) -> core::result::Result<(), i32> {
+fn init_task(o: Ops<'_>, task: &Task, fork: bool) -> core::result::Result<(), i32> {
     // SAFETY: see above; nothing else writes the fields until the task is
     // READY, which only we make it.
     let p = unsafe { TaskScx::assume(task) };
@@ -172,7 +173,7 @@ fn init_task(task: &Task, fork: bool) -> core::result::Result<(), i32> {
     // SAFETY: zeroed is a valid `scx_init_task_args`.
     let mut args: bindings::scx_init_task_args = unsafe { core::mem::zeroed() };
     args.fork = fork;
-    if let Some(ret) = ops::init_task(task, &mut args) {
+    if let Some(ret) = o.init_task(task, &mut args) {
         if ret != 0 {
             return Err(sanitize_err("init_task", ret));
         }
@@ -184,7 +185,7 @@ fn init_task(task: &Task, fork: bool) -> core::result::Result<(), i32> {
             // SCHED_NORMAL instead, which the switch below then honours.
             let g = TaskRqGuard::lock(task);
             if p.policy() == bindings::SCHED_EXT {
-                g.task().set_policy(bindings::SCHED_NORMAL);
+                g.set_policy(bindings::SCHED_NORMAL);
                 NR_REJECTED.fetch_add(1, Ordering::Relaxed);
             }
             drop(g);
@@ -201,32 +202,32 @@ fn init_task(task: &Task, fork: bool) -> core::result::Result<(), i32> {
 }
 
 /// `p` joins the ext class. Its rq lock is held.
-fn enable_task(p: TaskScx<'_>) {
+fn enable_task(o: Ops<'_>, p: TaskScx<'_>) {
     let weight = p.cgroup_weight();
     p.set_weight(weight);
-    ops::enable(&p);
+    o.enable(&p);
     set_task_state(p, TaskState::Enabled);
-    ops::set_weight(&p, weight);
+    o.set_weight(&p, weight);
 }
 
 /// `p` leaves the ext class. Its rq lock is held.
-fn disable_task(p: TaskScx<'_>) {
+fn disable_task(o: Ops<'_>, p: TaskScx<'_>) {
     p.clear_ddsp();
-    ops::disable(&p);
+    o.disable(&p);
     set_task_state(p, TaskState::Ready);
 }
 
 /// The scheduler is done with `p`. Its rq lock is held.
-fn exit_task(p: TaskScx<'_>) {
+fn exit_task(o: Ops<'_>, p: TaskScx<'_>) {
     // SAFETY: zeroed is a valid `scx_exit_task_args`.
     let mut args: bindings::scx_exit_task_args = unsafe { core::mem::zeroed() };
     match task_state(p) {
         TaskState::None => return,
         TaskState::Init => args.cancelled = true,
         TaskState::Ready => {}
-        TaskState::Enabled => disable_task(p),
+        TaskState::Enabled => disable_task(o, p),
     }
-    ops::exit_task(&p, &mut args);
+    o.exit_task(&p, &mut args);
     set_task_state(p, TaskState::None);
 }
 
@@ -366,16 +367,38 @@ fn class_for(p: &Task) -> *const bindings::sched_class {
 /// Moves every task to the class it belongs in, under `scx_fork_rwsem`.
 ///
 /// The caller holds the enable mutex.
-fn switch_all_tasks(on_each: impl Fn(TaskScx<'_>)) {
+fn switch_all_tasks(on_each: impl Fn(&TaskRqGuard<'_>)) {
     // SAFETY: the caller holds the enable mutex.
     let mut it = unsafe { TaskIter::new() };
     while let Some(p) = it.next() {
         let g = TaskRqGuard::lock(&p);
         class::requeue_task(&g, &p, Some(class_for(&p)));
-        on_each(g.task());
+        on_each(&g);
         drop(g);
         // SAFETY: no locks held.
         unsafe { bindings::scx_helper_cond_resched() };
+    }
+}
+
+/// `scx_enable_mutex`, held: enabling and disabling are serialised, and
+/// the loaded scheduler's table ([`ops::clear`]) cannot change under it.
+#[must_use = "the enable mutex is released when the guard drops"]
+pub(crate) struct EnableLocked(PhantomData<*mut ()>);
+
+impl EnableLocked {
+    /// Takes the mutex; may sleep.
+    fn lock() -> Self {
+        // SAFETY: called in process context (the enable and disable
+        // workers), without spinlocks held.
+        unsafe { bindings::scx_helper_enable_mutex_lock() };
+        EnableLocked(PhantomData)
+    }
+}
+
+impl Drop for EnableLocked {
+    fn drop(&mut self) {
+        // SAFETY: taken in `lock`.
+        unsafe { bindings::scx_helper_enable_mutex_unlock() };
     }
 }
 
@@ -452,42 +475,37 @@ pub(crate) fn enable(uops: &bindings::sched_ext_ops) -> i32 {
 /// them from the exit info like any other exit. Only a busy core or an
 /// allocation failure before that fails the attach.
 fn enable_on_helper(uops: &bindings::sched_ext_ops) -> i32 {
-    // SAFETY: sleeping is allowed here (BPF link creation).
-    unsafe { bindings::scx_helper_enable_mutex_lock() };
+    let g = EnableLocked::lock();
     if state() != EnableState::Disabled {
-        // SAFETY: taken above.
-        unsafe { bindings::scx_helper_enable_mutex_unlock() };
         return EBUSY.to_errno();
     }
-    // SAFETY: the mutex is held and no scheduler is loaded.
-    unsafe { ops::install(uops) };
-    if let Err(e) = pcpu::alloc_dispatch_bufs() {
-        // SAFETY: nothing uses the table yet.
-        unsafe { ops::clear() };
-        // SAFETY: taken above.
-        unsafe { bindings::scx_helper_enable_mutex_unlock() };
+    if let Err(e) = ops::install(&g, uops) {
+        return e.to_errno();
+    }
+    let o = ops::get_enabling(&g);
+    if let Err(e) = pcpu::alloc_dispatch_bufs(o) {
+        ops::clear(&g);
         return e.to_errno();
     }
     exit::reset();
     set_state(EnableState::Enabling);
     NR_REJECTED.store(0, Ordering::Relaxed);
-    idle::reset_for_enable();
+    idle::reset_for_enable(o);
 
-    let ret = enable_locked(uops);
-
-    // SAFETY: taken above.
-    unsafe { bindings::scx_helper_enable_mutex_unlock() };
-    if let Err(err) = ret {
+    if let Err(err) = enable_locked(&g, uops) {
+        drop(g);
         crate::scx_error!("scx_ops_enable() failed ({})", err);
         exit::flush_disable();
         return 0;
     }
+    // Still under the mutex, as the C core does: the name is the loaded
+    // scheduler's until a disable, which needs the mutex, clears it.
     pr_info!(
         "BPF scheduler \"{}\" enabled{}\n",
-        ops::name(),
+        o.name(),
         if switching_all() { "" } else { " (partial)" }
     );
-    // SAFETY: called in process context without locks.
+    // SAFETY: process context, sleeping allowed.
     if unsafe { bindings::scx_abi_sysfs_add_root() } != 0 {
         pr_warn!("failed to add /sys/kernel/sched_ext/root\n");
     }
@@ -495,8 +513,12 @@ fn enable_on_helper(uops: &bindings::sched_ext_ops) -> i32 {
     0
 }
 
-fn enable_locked(uops: &bindings::sched_ext_ops) -> core::result::Result<(), i32> {
-    if let Some(ret) = ops::init() {
+fn enable_locked(
+    g: &EnableLocked,
+    uops: &bindings::sched_ext_ops,
+) -> core::result::Result<(), i32> {
+    let o = ops::get_enabling(g);
+    if let Some(ret) = o.init() {
         if ret != 0 {
             let err = sanitize_err("init", ret);
             crate::scx_error!("ops.init() failed ({})", err);
@@ -517,7 +539,7 @@ fn enable_locked(uops: &bindings::sched_ext_ops) -> core::result::Result<(), i32
     }
     // Not implemented yet: refuse rather than load a scheduler whose
     // callbacks would silently never run.
-    let t = ops::table();
+    let t = o.table();
     if t.cpu_acquire.is_some() || t.cpu_release.is_some() {
         crate::scx_error!(
             "ops.cpu_acquire() and ops.cpu_release() are not supported by this core yet"
@@ -534,13 +556,13 @@ fn enable_locked(uops: &bindings::sched_ext_ops) -> core::result::Result<(), i32
         crate::scx_error!("the ops.cgroup_*() callbacks are not supported by this core yet");
         return Err(-(bindings::EOPNOTSUPP as i32));
     }
-    if ops::has_flag(bindings::SCX_OPS_ENQ_LAST as u64) && ops::table().enqueue.is_none() {
+    if o.has_flag(bindings::SCX_OPS_ENQ_LAST as u64) && t.enqueue.is_none() {
         crate::scx_error!("SCX_OPS_ENQ_LAST requires ops.enqueue() to be implemented");
         return Err(EINVAL.to_errno());
     }
 
     bypass(true);
-    let r = switch_in();
+    let r = switch_in(o);
     bypass(false);
     r?;
 
@@ -565,7 +587,7 @@ fn enable_locked(uops: &bindings::sched_ext_ops) -> core::result::Result<(), i32
 }
 
 /// Both enable walks, with forks blocked.
-fn switch_in() -> core::result::Result<(), i32> {
+fn switch_in(o: Ops<'_>) -> core::result::Result<(), i32> {
     // SAFETY: sleeping allowed; paired below.
     unsafe { bindings::scx_helper_fork_write_lock() };
     INIT_TASK_ENABLED.store(true, Ordering::Relaxed);
@@ -573,7 +595,7 @@ fn switch_in() -> core::result::Result<(), i32> {
         // SAFETY: enable() holds the enable mutex.
         let mut it = unsafe { TaskIter::new() };
         while let Some(p) = it.next() {
-            if let Err(err) = init_task(&p, false) {
+            if let Err(err) = init_task(o, &p, false) {
                 crate::scx_error!(
                     "ops.init_task() failed ({}) for {}[{}] while loading",
                     err,
@@ -588,7 +610,7 @@ fn switch_in() -> core::result::Result<(), i32> {
         }
         drop(it);
         SWITCHING_ALL.store(
-            !ops::has_flag(bindings::SCX_OPS_SWITCH_PARTIAL as u64),
+            !o.has_flag(bindings::SCX_OPS_SWITCH_PARTIAL as u64),
             Ordering::Relaxed,
         );
         // SAFETY: process context.
@@ -618,8 +640,8 @@ pub(crate) fn disable_workfn() {
         EnableState::Disabling => crate::warn!("disable requested twice"),
         _ => {}
     }
-    // SAFETY: sleeping allowed on the helper kthread.
-    unsafe { bindings::scx_helper_enable_mutex_lock() };
+    let g = EnableLocked::lock();
+    let o = ops::get_enabling(&g);
     // SAFETY: process context.
     unsafe { bindings::scx_abi_set_switched_all(false) };
     SWITCHING_ALL.store(false, Ordering::Relaxed);
@@ -628,7 +650,7 @@ pub(crate) fn disable_workfn() {
     unsafe { bindings::scx_helper_fork_write_lock() };
     INIT_TASK_ENABLED.store(false, Ordering::Relaxed);
     // task_should_scx() is false now, so every task goes back to fair.
-    switch_all_tasks(exit_task);
+    switch_all_tasks(|g| exit_task(o, g.task()));
     // SAFETY: taken above.
     unsafe { bindings::scx_helper_fork_write_unlock() };
 
@@ -641,29 +663,26 @@ pub(crate) fn disable_workfn() {
     if kind >= exit::ERROR {
         pr_err!(
             "BPF scheduler \"{}\" disabled ({})\n",
-            ops::name(),
+            o.name(),
             exit::reason(kind)
         );
-        pr_err!("{}: {}\n", ops::name(), exit::msg());
+        pr_err!("{}: {}\n", o.name(), exit::msg());
     } else {
         pr_info!(
             "BPF scheduler \"{}\" disabled ({})\n",
-            ops::name(),
+            o.name(),
             exit::reason(kind)
         );
     }
-    ops::exit(exit::info());
+    o.exit(exit::info());
 
     // SAFETY: process context.
     unsafe { bindings::scx_abi_sysfs_remove_root() };
     dsq::destroy_all();
     idle::disable();
-    // SAFETY: the mutex is held, and with the static key off and an RCU
-    // grace period passed, no callback can run or start.
-    unsafe { ops::clear() };
+    ops::clear(&g);
     set_state(EnableState::Disabled);
-    // SAFETY: taken above.
-    unsafe { bindings::scx_helper_enable_mutex_unlock() };
+    drop(g);
     bypass(false);
 }
 
@@ -678,7 +697,11 @@ pub(crate) fn fork(p: &Task) -> i32 {
     if !INIT_TASK_ENABLED.load(Ordering::Relaxed) {
         return 0;
     }
-    match init_task(p, true) {
+    // SAFETY: a fork holds `scx_fork_rwsem` for reading from scx_pre_fork()
+    // on, and saw INIT_TASK_ENABLED under it; the disable path clears that
+    // with the lock held for writing, before it clears the table.
+    let o = unsafe { ops::get_unchecked() };
+    match init_task(o, p, true) {
         Ok(()) => 0,
         Err(e) => e,
     }
@@ -690,7 +713,7 @@ pub(crate) fn post_fork(p: &Task) {
         let g = TaskRqGuard::lock(p);
         set_task_state(g.task(), TaskState::Ready);
         if p.on_ext_class() {
-            enable_task(g.task());
+            enable_task(ops::get(g.no_preempt()), g.task());
         }
         drop(g);
     }
@@ -707,7 +730,7 @@ pub(crate) fn cancel_fork(p: &Task) {
     if crate::scx_enabled() {
         let g = TaskRqGuard::lock(p);
         if task_state(g.task()) == TaskState::Init {
-            exit_task(g.task());
+            exit_task(ops::get(g.no_preempt()), g.task());
         }
         drop(g);
     }
@@ -726,22 +749,22 @@ pub(crate) fn free(p: &Task) {
     // ours alone; the enable walks cannot find it any more.
     if task_state(unsafe { TaskScx::assume(p) }) != TaskState::None {
         let g = TaskRqGuard::lock(p);
-        exit_task(g.task());
+        exit_task(ops::get(g.no_preempt()), g.task());
         drop(g);
     }
 }
 
 /// `switching_to_scx()`.
-pub(crate) fn switching_to(p: TaskScx<'_>) {
-    enable_task(p);
+pub(crate) fn switching_to(o: Ops<'_>, p: TaskScx<'_>) {
+    enable_task(o, p);
     if !Rq::of_cpu(p.cpu()).bypassing() {
-        ops::set_cpumask(&p, p.cpus_ptr());
+        o.set_cpumask(&p, p.cpus_ptr());
     }
 }
 
 /// `switched_from_scx()`.
-pub(crate) fn switched_from(p: TaskScx<'_>) {
-    disable_task(p);
+pub(crate) fn switched_from(o: Ops<'_>, p: TaskScx<'_>) {
+    disable_task(o, p);
 }
 
 /// `scx_rq_activate()` / `scx_rq_deactivate()`: a CPU comes or goes.
@@ -750,10 +773,14 @@ pub(crate) fn hotplug(cpu: Cpu, online: bool) {
     if !crate::scx_enabled() {
         return;
     }
+    // SAFETY: hotplug callbacks run with the CPU hotplug lock held for
+    // writing, and `ops::clear()` takes it for reading before it frees the
+    // table it unpublished.
+    let o = unsafe { ops::get_unchecked() };
     let called = if online {
-        ops::cpu_online(cpu.id())
+        o.cpu_online(cpu.id())
     } else {
-        ops::cpu_offline(cpu.id())
+        o.cpu_offline(cpu.id())
     };
     if called.is_none() {
         exit::raise(

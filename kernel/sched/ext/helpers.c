@@ -31,7 +31,6 @@ struct rq *scx_helper_cpu_rq(int cpu) { return cpu_rq(cpu); }
 struct rq *scx_helper_task_rq(const struct task_struct *p) { return task_rq(p); }
 int scx_helper_task_cpu(const struct task_struct *p) { return task_cpu(p); }
 struct task_struct *scx_helper_rq_curr(struct rq *rq) { return rq->curr; }
-int scx_helper_smp_processor_id(void) { return smp_processor_id(); }
 void scx_helper_rq_lock(struct rq *rq) { raw_spin_rq_lock(rq); }
 void scx_helper_rq_unlock(struct rq *rq) { raw_spin_rq_unlock(rq); }
 
@@ -70,9 +69,6 @@ bool scx_helper_tryget_task(struct task_struct *p)
 	return tryget_task_struct(p);
 }
 
-void scx_helper_preempt_disable(void) { preempt_disable(); }
-void scx_helper_preempt_enable(void) { preempt_enable(); }
-void scx_helper_assert_preemption_disabled(void) { lockdep_assert_preemption_disabled(); }
 
 bool scx_helper_task_current(struct rq *rq, struct task_struct *p)
 {

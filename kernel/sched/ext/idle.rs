@@ -12,7 +12,7 @@
 //! tracking behaves as the C core does when SMT is inactive.
 
 use crate::bindings;
-use crate::ops;
+use crate::ops::{self, Ops};
 use crate::pcpu::NoPreempt;
 use crate::rq::{Cpu, RqLocked};
 use crate::task::Task;
@@ -43,9 +43,9 @@ pub(crate) fn builtin_enabled() -> bool {
 ///
 /// Tracking is on unless the scheduler tracks idleness itself
 /// (`ops.update_idle()`) and did not ask to keep it (`KEEP_BUILTIN_IDLE`).
-pub(crate) fn reset_for_enable() {
-    let on = ops::table().update_idle.is_none()
-        || ops::has_flag(bindings::SCX_OPS_KEEP_BUILTIN_IDLE as u64);
+pub(crate) fn reset_for_enable(o: Ops<'_>) {
+    let on =
+        o.table().update_idle.is_none() || o.has_flag(bindings::SCX_OPS_KEEP_BUILTIN_IDLE as u64);
     // Every online CPU starts as idle; the first scheduling event on each
     // corrects it.
     // SAFETY: the masks are valid; cpumask_copy() is a plain bitmap copy
@@ -86,7 +86,7 @@ pub(crate) fn pick(allowed: *const bindings::cpumask) -> Option<Cpu> {
 pub(crate) fn update(rq: &RqLocked, idle: bool, do_notify: bool) {
     let cpu = rq.cpu();
     if do_notify && !rq.bypassing() {
-        ops::update_idle(cpu.id(), idle);
+        ops::get(rq.no_preempt()).update_idle(cpu.id(), idle);
     }
     if builtin_enabled() && (do_notify || rq.curr().is_idle()) {
         // SAFETY: atomic bit operations on a valid mask; `cpu` is in range.
@@ -116,7 +116,7 @@ pub(crate) fn select_cpu_dfl(
         // SAFETY: the mask is valid.
         let some_idle = unsafe { !bindings::scx_helper_cpumask_empty(IDLE_CPUS.0.get()) };
         let waker = Task::current();
-        let cpu = np.cpu();
+        let cpu = Cpu::current(np);
         if some_idle
             && waker.pf_flags() & bindings::PF_EXITING == 0
             && p.allowed_on(cpu)

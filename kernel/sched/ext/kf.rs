@@ -136,7 +136,7 @@ pub(crate) fn allowed(required: KfMask) -> bool {
 /// Runs `f`, a call into the BPF scheduler, in the kfunc context `mask`.
 ///
 /// The bits are set in `current->scx.kf_mask` before `f` and cleared after
-/// it, even if `f` panics. A closure rather than a guard the caller keeps:
+/// it. A closure rather than a guard the caller keeps:
 /// a guard bound to `_` would drop, and clear the mask, before the call it
 /// was meant to cover. `mask` 0 ([`KfMask::UNLOCKED`]) sets nothing.
 pub(crate) fn scoped<R>(mask: KfMask, f: impl FnOnce() -> R) -> R {

@@ -15,7 +15,7 @@ use crate::exit;
 use crate::idle;
 use crate::kf::{self, KfMask};
 use crate::pcpu::{self, Ddsp, DspEnt, NoPreempt, PreemptGuard};
-use crate::rq::{Cpu, Rq};
+use crate::rq::{Cpu, Rq, RqLocked};
 use crate::task::{Task, TaskScx};
 use kernel::prelude::*;
 
@@ -140,7 +140,7 @@ extern "C" fn scx_rs_bpf_dispatch_nr_slots() -> u32 {
     }
     // SAFETY: checked just above.
     let np = unsafe { dispatch_np() };
-    (pcpu::max_batch() - pcpu::this(np).dsp_len()) as u32
+    pcpu::this(np).dsp_slots() as u32
 }
 
 #[no_mangle]
@@ -155,18 +155,8 @@ extern "C" fn scx_rs_bpf_dispatch_cancel() {
     }
 }
 
-#[no_mangle]
-extern "C" fn scx_rs_bpf_consume(dsq_id: u64) -> bool {
-    if !kf::allowed(KfMask::DISPATCH) {
-        return false;
-    }
-    // SAFETY: checked just above.
-    let np = unsafe { dispatch_np() };
-    // SAFETY: we are a kfunc of the ops.dispatch() call balance() lent its
-    // rq lock to, and do not keep the borrow past our return.
-    let Some(rq) = (unsafe { pcpu::lent_rq(np) }) else {
-        return false;
-    };
+/// `scx_bpf_consume()` with the rq lock that `ops.dispatch()` runs under.
+fn consume_lent(np: NoPreempt<'_>, rq: &mut RqLocked, dsq_id: u64) -> bool {
     // What was dispatched before must reach its DSQs first, to keep the
     // order the scheduler asked for.
     class::flush_dispatch_buf(np, rq);
@@ -181,7 +171,20 @@ extern "C" fn scx_rs_bpf_consume(dsq_id: u64) -> bool {
             }
         }
     };
-    if class::consume(rq, dsq) {
+    class::consume(rq, dsq)
+}
+
+#[no_mangle]
+extern "C" fn scx_rs_bpf_consume(dsq_id: u64) -> bool {
+    if !kf::allowed(KfMask::DISPATCH) {
+        return false;
+    }
+    // SAFETY: checked just above.
+    let np = unsafe { dispatch_np() };
+    // SAFETY: we are a kfunc of the ops.dispatch() call that balance() lent
+    // its rq lock to.
+    let consumed = unsafe { pcpu::with_lent_rq(np, |rq| consume_lent(np, rq, dsq_id)) };
+    if consumed == Some(true) {
         let pc = pcpu::this(np);
         pc.dsp_nr_tasks.set(pc.dsp_nr_tasks.get() + 1);
         true
@@ -221,7 +224,7 @@ extern "C" fn scx_rs_bpf_dsq_nr_queued(dsq_id: u64) -> i32 {
     let g = PreemptGuard::new();
     let np = g.no_preempt();
     if dsq_id == dsq::LOCAL {
-        Rq::of_cpu(np.cpu()).local_dsq().nr() as i32
+        Rq::this(np).local_dsq().nr() as i32
     } else if dsq_id & dsq::FLAG_LOCAL_ON == dsq::FLAG_LOCAL_ON {
         let cpu = (dsq_id & dsq::LOCAL_CPU_MASK) as i32;
         match ops_cpu_valid(cpu, "") {
@@ -244,24 +247,27 @@ extern "C" fn scx_rs_bpf_kick_cpu(cpu: i32, flags: u64) {
     let idle = bindings::SCX_KICK_IDLE as u64;
     let preempt = bindings::SCX_KICK_PREEMPT as u64;
     let wait = bindings::SCX_KICK_WAIT as u64;
-    if flags & idle != 0 && flags & (preempt | wait) != 0 {
-        crate::scx_error!("PREEMPT/WAIT cannot be used with SCX_KICK_IDLE");
+    // The kick is recorded on this CPU's rq, whose irq_work carries it out.
+    let g = PreemptGuard::new();
+    let np = g.no_preempt();
+    // While this CPU bypasses (PM operations), interrupt handling may be
+    // down and irq_work could spin: no kicks, as in the C core.
+    if Rq::this(np).bypassing() {
         return;
     }
     // SCX_KICK_WAIT (wait for the target to reschedule) is not implemented
     // yet; the kick itself still happens.
     let what = if flags & idle != 0 {
+        if flags & (preempt | wait) != 0 {
+            crate::scx_error!("PREEMPT/WAIT cannot be used with SCX_KICK_IDLE");
+        }
         Kick::IfIdle
     } else if flags & preempt != 0 {
         Kick::Preempt
     } else {
         Kick::Resched
     };
-    // The kick is recorded on this CPU's rq, whose irq_work carries it out.
-    let g = PreemptGuard::new();
-    if !Rq::of_cpu(cpu).bypassing() {
-        class::kick_cpu(g.no_preempt(), cpu, what);
-    }
+    class::kick_cpu(np, cpu, what);
 }
 
 /// Formats a BPF `bstr` message into `out`, like bpf_trace_printk().

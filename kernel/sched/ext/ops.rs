@@ -3,84 +3,136 @@
 //! The loaded BPF scheduler's callbacks.
 //!
 //! `bpf_scx_reg()` hands the core the `struct sched_ext_ops` that the BPF
-//! link built; the core copies it here while no scheduler is loaded, and
-//! zeroes it again once the last callback has returned during disable (see
-//! `enable::disable_workfn`). In between the table is read-only, so shared
-//! references to it are sound.
+//! link built. The core copies it and publishes the copy with RCU
+//! ([`install`]); during disable it publishes the empty table again and
+//! frees the copy after a grace period ([`clear`]). Readers borrow the
+//! table for as long as they can prove it stays: preemption disabled (an
+//! RCU read-side section, [`get`]), the enable mutex held ([`get_enabling`],
+//! as `clear` runs under it), or, with [`get_unchecked`], a reason of their
+//! own that they state.
 //!
 //! Each function below calls one callback inside the kfunc context the
 //! callback runs in ([`kf::scoped`]), and returns `None` if the scheduler does
 //! not implement it.
 
 use crate::bindings;
+use crate::enable::EnableLocked;
 use crate::kf::{self, KfMask};
+use crate::pcpu::NoPreempt;
 use crate::task::Task;
 use core::cell::UnsafeCell;
 use core::mem::MaybeUninit;
+use core::sync::atomic::{AtomicPtr, Ordering};
+use kernel::prelude::*;
 
-/// The copy of the loaded `struct sched_ext_ops`.
+/// The table of no scheduler: every callback `None`.
+struct Empty(UnsafeCell<MaybeUninit<bindings::sched_ext_ops>>);
+
+// SAFETY: never written.
+unsafe impl Sync for Empty {}
+
+static EMPTY: Empty = Empty(UnsafeCell::new(MaybeUninit::zeroed()));
+
+/// The published table.
 ///
 /// # Invariants
 ///
-/// Written only by `install()` and `clear()`, which run with the enable
-/// mutex held while no callback can be running or start.
-struct OpsTable(UnsafeCell<MaybeUninit<bindings::sched_ext_ops>>);
+/// Points to `EMPTY` or to a table that [`install`] allocated and that only
+/// [`clear`] frees: after it published `EMPTY` again and an RCU grace
+/// period passed, with the enable mutex and the CPU hotplug lock held.
+static CURRENT: AtomicPtr<bindings::sched_ext_ops> = AtomicPtr::new(EMPTY.0.get().cast());
 
-// SAFETY: see the invariants: the table is read-only while shared.
-unsafe impl Sync for OpsTable {}
+/// A borrow of the published table, valid for `'a`.
+#[derive(Clone, Copy)]
+pub(crate) struct Ops<'a>(&'a bindings::sched_ext_ops);
 
-static OPS: OpsTable = OpsTable(UnsafeCell::new(MaybeUninit::zeroed()));
-
-/// The loaded table. All-zero (no callbacks) when no scheduler is loaded.
-pub(crate) fn table() -> &'static bindings::sched_ext_ops {
-    // SAFETY: all-zero is a valid `sched_ext_ops` (every callback `None`),
-    // and writers exclude readers by the type invariant.
-    unsafe { (*OPS.0.get()).assume_init_ref() }
+/// The table, for as long as preemption stays disabled.
+pub(crate) fn get(_np: NoPreempt<'_>) -> Ops<'_> {
+    // SAFETY: `clear` frees a table only an RCU grace period after it
+    // unpublished it, and a grace period cannot end while `_np` lives.
+    unsafe { get_unchecked() }
 }
 
-/// Installs the table of a scheduler being enabled.
+/// The table, for the holder of the enable mutex, which `clear` needs.
+pub(crate) fn get_enabling(_g: &EnableLocked) -> Ops<'_> {
+    // SAFETY: `clear` runs with the enable mutex held, which `_g` holds.
+    unsafe { get_unchecked() }
+}
+
+/// The table, for a reader that can show in its own terms that `clear`
+/// does not free it during `'a`.
 ///
 /// # Safety
 ///
-/// The enable mutex must be held and no scheduler loaded.
-pub(crate) unsafe fn install(ops: &bindings::sched_ext_ops) {
-    // SAFETY: no readers by the caller's guarantee.
-    unsafe { (*OPS.0.get()).write(core::ptr::read(ops)) };
+/// `clear` must not run during `'a`.
+pub(crate) unsafe fn get_unchecked<'a>() -> Ops<'a> {
+    // Pairs with the release in `install`: the copy is complete.
+    let p = CURRENT.load(Ordering::Acquire);
+    // SAFETY: `p` is `EMPTY`, all-zero and never written, which is a valid
+    // table, or a table from `install` that the caller keeps from being
+    // freed.
+    Ops(unsafe { &*p })
 }
 
-/// Clears the table after the scheduler is gone.
-///
-/// # Safety
-///
-/// The enable mutex must be held, and no callback may run or start.
-pub(crate) unsafe fn clear() {
-    // SAFETY: no readers by the caller's guarantee.
-    unsafe { (*OPS.0.get()) = MaybeUninit::zeroed() };
+/// Publishes a copy of `ops`, the table of a scheduler being enabled.
+pub(crate) fn install(_g: &EnableLocked, ops: &bindings::sched_ext_ops) -> Result {
+    // SAFETY: `ops` is a valid table; a bitwise copy of plain data.
+    let copy = KBox::new(unsafe { core::ptr::read(ops) }, GFP_KERNEL)?;
+    let old = CURRENT.swap(KBox::into_raw(copy), Ordering::AcqRel);
+    // Only `clear`, under the mutex we hold, publishes `EMPTY` again.
+    if old != EMPTY.0.get().cast() {
+        crate::warn!("a scheduler table was already installed");
+    }
+    Ok(())
 }
 
-/// The scheduler's name.
-pub(crate) fn name() -> &'static kernel::str::CStr {
-    // SAFETY: init_member() copied a NUL-terminated name, or the table is
-    // zeroed, which reads as "".
-    unsafe { kernel::str::CStr::from_char_ptr(table().name.as_ptr()) }
+/// Publishes the empty table and frees the scheduler's once no reader can
+/// hold it any more.
+pub(crate) fn clear(_g: &EnableLocked) {
+    let old = CURRENT.swap(EMPTY.0.get().cast(), Ordering::AcqRel);
+    if old == EMPTY.0.get().cast() {
+        return;
+    }
+    // Readers with preemption disabled: one grace period. Hotplug
+    // callbacks (`get_unchecked` in `enable::hotplug`) run with the hotplug
+    // lock held for writing: taking it for reading waits for them.
+    // SAFETY: process context, no locks that the grace period or the
+    // hotplug lock could wait on are held.
+    unsafe {
+        bindings::synchronize_rcu();
+        bindings::cpus_read_lock();
+        bindings::cpus_read_unlock();
+    }
+    // SAFETY: `old` came from `KBox::into_raw` in `install`, and no reader
+    // can hold it any more (see above and `get_unchecked`'s callers).
+    drop(unsafe { KBox::from_raw(old) });
 }
 
-/// `sched_ext_ops.flags`.
-pub(crate) fn flags() -> u64 {
-    table().flags
-}
+impl<'a> Ops<'a> {
+    /// The table.
+    pub(crate) fn table(self) -> &'a bindings::sched_ext_ops {
+        self.0
+    }
 
-/// Whether the scheduler set `flag` in `sched_ext_ops.flags`.
-pub(crate) fn has_flag(flag: u64) -> bool {
-    flags() & flag != 0
+    /// The scheduler's name.
+    pub(crate) fn name(self) -> &'a kernel::str::CStr {
+        // SAFETY: init_member() copied a NUL-terminated name, or the table
+        // is zeroed, which reads as "".
+        unsafe { kernel::str::CStr::from_char_ptr(self.0.name.as_ptr()) }
+    }
+
+    /// Whether the scheduler set `flag` in `sched_ext_ops.flags`.
+    pub(crate) fn has_flag(self, flag: u64) -> bool {
+        self.0.flags & flag != 0
+    }
 }
 
 macro_rules! ops_call {
     ($(#[$doc:meta])* $name:ident => $field:ident, $mask:expr,
      ($($arg:ident: $ty:ty => $conv:expr),*) -> $ret:ty) => {
         $(#[$doc])*
-        pub(crate) fn $name($($arg: $ty),*) -> Option<$ret> {
-            let f = table().$field?;
+        pub(crate) fn $name(self, $($arg: $ty),*) -> Option<$ret> {
+            let f = self.0.$field?;
             // SAFETY: the verifier checked the BPF program against this
             // callback's prototype, and every pointer passed is live for the
             // duration of the call.
@@ -89,114 +141,118 @@ macro_rules! ops_call {
     };
 }
 
-ops_call!(
-    /// `ops.select_cpu()`: where to wake `p` up.
-    select_cpu => select_cpu, KfMask::ENQUEUE.or(KfMask::SELECT_CPU),
-    (p: &Task => p.as_ptr(), prev_cpu: i32 => prev_cpu, wake_flags: u64 => wake_flags) -> i32
-);
-ops_call!(
-    /// `ops.enqueue()`: `p` became runnable or used up its slice.
-    enqueue => enqueue, KfMask::ENQUEUE,
-    (p: &Task => p.as_ptr(), enq_flags: u64 => enq_flags) -> ()
-);
-ops_call!(
-    /// `ops.dequeue()`: `p` left the BPF scheduler's custody.
-    dequeue => dequeue, KfMask::REST,
-    (p: &Task => p.as_ptr(), deq_flags: u64 => deq_flags) -> ()
-);
-ops_call!(
-    /// `ops.dispatch()`: `cpu` ran out of tasks.
-    dispatch => dispatch, KfMask::DISPATCH,
-    (
-        cpu: i32 => cpu,
-        prev: Option<&Task> => prev.map_or(core::ptr::null_mut(), |p| p.as_ptr())
-    ) -> ()
-);
-ops_call!(
-    /// `ops.tick()`: a tick hit `p`.
-    tick => tick, KfMask::REST,
-    (p: &Task => p.as_ptr()) -> ()
-);
-ops_call!(
-    /// `ops.runnable()`.
-    runnable => runnable, KfMask::REST,
-    (p: &Task => p.as_ptr(), enq_flags: u64 => enq_flags) -> ()
-);
-ops_call!(
-    /// `ops.running()`.
-    running => running, KfMask::REST,
-    (p: &Task => p.as_ptr()) -> ()
-);
-ops_call!(
-    /// `ops.stopping()`.
-    stopping => stopping, KfMask::REST,
-    (p: &Task => p.as_ptr(), runnable: bool => runnable) -> ()
-);
-ops_call!(
-    /// `ops.quiescent()`.
-    quiescent => quiescent, KfMask::REST,
-    (p: &Task => p.as_ptr(), deq_flags: u64 => deq_flags) -> ()
-);
-ops_call!(
-    /// `ops.yield()`.
-    yield_ => yield_, KfMask::REST,
-    (
-        from: &Task => from.as_ptr(),
-        to: Option<&Task> => to.map_or(core::ptr::null_mut(), |p| p.as_ptr())
-    ) -> bool
-);
-ops_call!(
-    /// `ops.set_weight()`.
-    set_weight => set_weight, KfMask::REST,
-    (p: &Task => p.as_ptr(), weight: u32 => weight) -> ()
-);
-ops_call!(
-    /// `ops.set_cpumask()`.
-    set_cpumask => set_cpumask, KfMask::REST,
-    (p: &Task => p.as_ptr(), mask: *const bindings::cpumask => mask) -> ()
-);
-ops_call!(
-    /// `ops.update_idle()`.
-    update_idle => update_idle, KfMask::REST,
-    (cpu: i32 => cpu, idle: bool => idle) -> ()
-);
-ops_call!(
-    /// `ops.init_task()`.
-    init_task => init_task, KfMask::UNLOCKED,
-    (p: &Task => p.as_ptr(), args: &mut bindings::scx_init_task_args => args) -> i32
-);
-ops_call!(
-    /// `ops.exit_task()`.
-    exit_task => exit_task, KfMask::REST,
-    (p: &Task => p.as_ptr(), args: &mut bindings::scx_exit_task_args => args) -> ()
-);
-ops_call!(
-    /// `ops.enable()`.
-    enable => enable, KfMask::REST,
-    (p: &Task => p.as_ptr()) -> ()
-);
-ops_call!(
-    /// `ops.disable()`.
-    disable => disable, KfMask::REST,
-    (p: &Task => p.as_ptr()) -> ()
-);
-ops_call!(
-    /// `ops.cpu_online()`.
-    cpu_online => cpu_online, KfMask::UNLOCKED,
-    (cpu: i32 => cpu) -> ()
-);
-ops_call!(
-    /// `ops.cpu_offline()`.
-    cpu_offline => cpu_offline, KfMask::UNLOCKED,
-    (cpu: i32 => cpu) -> ()
-);
-ops_call!(
-    /// `ops.init()`.
-    init => init, KfMask::UNLOCKED,
-    () -> i32
-);
-ops_call!(
-    /// `ops.exit()`.
-    exit => exit, KfMask::UNLOCKED,
-    (ei: *mut bindings::scx_exit_info => ei) -> ()
-);
+/// The callbacks, each called in its kfunc context; `None` if the
+/// scheduler does not implement it.
+impl Ops<'_> {
+    ops_call!(
+        /// `ops.select_cpu()`: where to wake `p` up.
+        select_cpu => select_cpu, KfMask::ENQUEUE.or(KfMask::SELECT_CPU),
+        (p: &Task => p.as_ptr(), prev_cpu: i32 => prev_cpu, wake_flags: u64 => wake_flags) -> i32
+    );
+    ops_call!(
+        /// `ops.enqueue()`: `p` became runnable or used up its slice.
+        enqueue => enqueue, KfMask::ENQUEUE,
+        (p: &Task => p.as_ptr(), enq_flags: u64 => enq_flags) -> ()
+    );
+    ops_call!(
+        /// `ops.dequeue()`: `p` left the BPF scheduler's custody.
+        dequeue => dequeue, KfMask::REST,
+        (p: &Task => p.as_ptr(), deq_flags: u64 => deq_flags) -> ()
+    );
+    ops_call!(
+        /// `ops.dispatch()`: `cpu` ran out of tasks.
+        dispatch => dispatch, KfMask::DISPATCH,
+        (
+            cpu: i32 => cpu,
+            prev: Option<&Task> => prev.map_or(core::ptr::null_mut(), |p| p.as_ptr())
+        ) -> ()
+    );
+    ops_call!(
+        /// `ops.tick()`: a tick hit `p`.
+        tick => tick, KfMask::REST,
+        (p: &Task => p.as_ptr()) -> ()
+    );
+    ops_call!(
+        /// `ops.runnable()`.
+        runnable => runnable, KfMask::REST,
+        (p: &Task => p.as_ptr(), enq_flags: u64 => enq_flags) -> ()
+    );
+    ops_call!(
+        /// `ops.running()`.
+        running => running, KfMask::REST,
+        (p: &Task => p.as_ptr()) -> ()
+    );
+    ops_call!(
+        /// `ops.stopping()`.
+        stopping => stopping, KfMask::REST,
+        (p: &Task => p.as_ptr(), runnable: bool => runnable) -> ()
+    );
+    ops_call!(
+        /// `ops.quiescent()`.
+        quiescent => quiescent, KfMask::REST,
+        (p: &Task => p.as_ptr(), deq_flags: u64 => deq_flags) -> ()
+    );
+    ops_call!(
+        /// `ops.yield()`.
+        yield_ => yield_, KfMask::REST,
+        (
+            from: &Task => from.as_ptr(),
+            to: Option<&Task> => to.map_or(core::ptr::null_mut(), |p| p.as_ptr())
+        ) -> bool
+    );
+    ops_call!(
+        /// `ops.set_weight()`.
+        set_weight => set_weight, KfMask::REST,
+        (p: &Task => p.as_ptr(), weight: u32 => weight) -> ()
+    );
+    ops_call!(
+        /// `ops.set_cpumask()`.
+        set_cpumask => set_cpumask, KfMask::REST,
+        (p: &Task => p.as_ptr(), mask: *const bindings::cpumask => mask) -> ()
+    );
+    ops_call!(
+        /// `ops.update_idle()`.
+        update_idle => update_idle, KfMask::REST,
+        (cpu: i32 => cpu, idle: bool => idle) -> ()
+    );
+    ops_call!(
+        /// `ops.init_task()`.
+        init_task => init_task, KfMask::UNLOCKED,
+        (p: &Task => p.as_ptr(), args: &mut bindings::scx_init_task_args => args) -> i32
+    );
+    ops_call!(
+        /// `ops.exit_task()`.
+        exit_task => exit_task, KfMask::REST,
+        (p: &Task => p.as_ptr(), args: &mut bindings::scx_exit_task_args => args) -> ()
+    );
+    ops_call!(
+        /// `ops.enable()`.
+        enable => enable, KfMask::REST,
+        (p: &Task => p.as_ptr()) -> ()
+    );
+    ops_call!(
+        /// `ops.disable()`.
+        disable => disable, KfMask::REST,
+        (p: &Task => p.as_ptr()) -> ()
+    );
+    ops_call!(
+        /// `ops.cpu_online()`.
+        cpu_online => cpu_online, KfMask::UNLOCKED,
+        (cpu: i32 => cpu) -> ()
+    );
+    ops_call!(
+        /// `ops.cpu_offline()`.
+        cpu_offline => cpu_offline, KfMask::UNLOCKED,
+        (cpu: i32 => cpu) -> ()
+    );
+    ops_call!(
+        /// `ops.init()`.
+        init => init, KfMask::UNLOCKED,
+        () -> i32
+    );
+    ops_call!(
+        /// `ops.exit()`.
+        exit => exit, KfMask::UNLOCKED,
+        (ei: *mut bindings::scx_exit_info => ei) -> ()
+    );
+}

@@ -6,80 +6,23 @@
 //! The entries live in the kernel's per-CPU areas (`alloc_percpu()`), so
 //! neighbouring CPUs share no cache line. Each CPU only touches its own
 //! entry, with preemption disabled, which [`this`] makes the caller prove
-//! with a [`NoPreempt`]; so the fields need no lock. They are `Cell`s
+//! with a [`NoPreempt`]; so the fields need no lock. Another task on the
+//! same CPU can reach the entry too, so it must not hold anything bound to
+//! one task (a `Current`, say). They are `Cell`s
 //! because kfuncs called from inside a BPF callback re-enter the core on the
 //! same CPU while the caller's frame is still live, and the dispatch buffer
 //! is only reached through methods that never hand out a reference into it.
 
 use crate::bindings;
+use crate::ops::Ops;
 use crate::rq::{Cpu, RqLocked};
 use core::cell::{Cell, UnsafeCell};
-use core::marker::PhantomData;
 use core::ptr::NonNull;
 use kernel::prelude::*;
 
-/// Evidence that preemption is disabled on this CPU for `'a`.
-///
-/// Per-CPU data of "this CPU" is only this CPU's while the task cannot
-/// migrate, and the core keeps borrows of user DSQs, which are freed after
-/// an RCU grace period, only while preemption is off (an RCU read-side
-/// section since the RCU flavours were consolidated). Functions that need
-/// either take a `NoPreempt`.
-///
-/// # Invariants
-///
-/// Preemption stays disabled on the CPU that made the value for all of `'a`;
-/// the value is not `Send`, so it stays on that CPU.
-#[derive(Clone, Copy)]
-pub(crate) struct NoPreempt<'a>(PhantomData<(&'a (), *mut ())>);
-
-impl NoPreempt<'_> {
-    /// Asserts that preemption is disabled.
-    ///
-    /// # Safety
-    ///
-    /// Preemption must stay disabled for `'a`. Lockdep checks that it is now.
-    pub(crate) unsafe fn assume<'a>() -> NoPreempt<'a> {
-        // SAFETY: only an assertion.
-        unsafe { bindings::scx_helper_assert_preemption_disabled() };
-        // INVARIANT: guaranteed by the caller.
-        NoPreempt(PhantomData)
-    }
-
-    /// The CPU this code runs on, which cannot change while `self` lives.
-    pub(crate) fn cpu(&self) -> Cpu {
-        // SAFETY: preemption is off, so smp_processor_id() is stable, and
-        // it is a possible CPU.
-        unsafe { Cpu::new_unchecked(bindings::scx_helper_smp_processor_id()) }
-    }
-}
-
-/// Preemption disabled, for code that holds no lock that disables it.
-#[must_use = "preemption is enabled again when the guard drops"]
-pub(crate) struct PreemptGuard(PhantomData<*mut ()>);
-
-impl PreemptGuard {
-    /// Disables preemption until the guard drops.
-    pub(crate) fn new() -> Self {
-        // SAFETY: paired with the enable in `drop`.
-        unsafe { bindings::scx_helper_preempt_disable() };
-        PreemptGuard(PhantomData)
-    }
-
-    /// Evidence for as long as the guard is borrowed.
-    pub(crate) fn no_preempt(&self) -> NoPreempt<'_> {
-        // SAFETY: the guard keeps preemption disabled until it drops, which
-        // the borrow outlasts.
-        unsafe { NoPreempt::assume() }
-    }
-}
-
-impl Drop for PreemptGuard {
-    fn drop(&mut self) {
-        // SAFETY: disabled in `new`.
-        unsafe { bindings::scx_helper_preempt_enable() };
-    }
-}
+/// Evidence that preemption is off, which [`this`] needs; see
+/// [`kernel::preempt`].
+pub(crate) use kernel::preempt::{Guard as PreemptGuard, NoPreempt};
 
 /// The direct-dispatch slot: which task a callback may dispatch directly.
 #[derive(Clone, Copy, PartialEq, Eq)]
@@ -111,10 +54,13 @@ pub(crate) struct PerCpu {
     /// accessed by the `dsp_*` methods, none of which calls out while it
     /// holds a reference into it.
     dsp_buf: UnsafeCell<KVec<DspEnt>>,
+    /// The scheduler's `dispatch_max_batch`, set with the buffer's capacity.
+    dsp_max: Cell<usize>,
     /// Tasks dispatched so far in this `balance()`, flushed or consumed.
     pub(crate) dsp_nr_tasks: Cell<usize>,
     /// The rq lock that `balance()` lends to the kfuncs of `ops.dispatch()`;
-    /// see [`lend_rq`].
+    /// see [`lend_rq`]. Not `Send` or thread-bound: another task on this
+    /// CPU only finds it while the lender is suspended in `ops.dispatch()`.
     dsp_rq: Cell<Option<NonNull<RqLocked>>>,
 }
 
@@ -143,10 +89,15 @@ fn entry(cpu: Cpu) -> *mut PerCpu {
 pub(crate) fn this<'a>(np: NoPreempt<'a>) -> &'a PerCpu {
     // SAFETY: the entry was initialised at boot and is never freed; only
     // this CPU uses it, and it stays this CPU's while `np` lives.
-    unsafe { &*entry(np.cpu()) }
+    unsafe { &*entry(Cpu::current(np)) }
 }
 
 impl PerCpu {
+    /// How many more dispatches the buffer takes.
+    pub(crate) fn dsp_slots(&self) -> usize {
+        self.dsp_max.get() - self.dsp_len()
+    }
+
     /// The number of buffered dispatches.
     pub(crate) fn dsp_len(&self) -> usize {
         // SAFETY: see the `dsp_buf` field: no reference into the buffer is
@@ -158,10 +109,10 @@ impl PerCpu {
     pub(crate) fn dsp_push(&self, ent: DspEnt) -> core::result::Result<(), BufFull> {
         // SAFETY: as in `dsp_len`.
         let buf = unsafe { &mut *self.dsp_buf.get() };
-        if buf.len() >= max_batch() {
+        if buf.len() >= self.dsp_max.get() {
             return Err(BufFull);
         }
-        // Cannot fail: the capacity was reserved for max_batch() entries.
+        // Cannot fail: the capacity was reserved for `dsp_max` entries.
         buf.push(ent, GFP_ATOMIC).map_err(|_| BufFull)
     }
 
@@ -189,43 +140,57 @@ impl PerCpu {
 }
 
 /// Lends `rq` to the kfuncs that `f`, a call of `ops.dispatch()`, makes on
-/// this CPU ([`lent_rq`]); `scx_bpf_consume()` needs the lock that the
+/// this CPU ([`with_lent_rq`]); `scx_bpf_consume()` needs the lock that the
 /// caller of `ops.dispatch()` holds.
+///
+/// Returns with the same rq locked: a kfunc that switched and did not
+/// switch back is a bug of the core, reported and repaired here.
 pub(crate) fn lend_rq<R>(np: NoPreempt<'_>, rq: &mut RqLocked, f: impl FnOnce() -> R) -> R {
+    let home = rq.rq();
     let pc = this(np);
-    let prev = pc.dsp_rq.replace(Some(NonNull::from(rq)));
+    let prev = pc.dsp_rq.replace(Some(NonNull::from(&mut *rq)));
     let r = f();
     pc.dsp_rq.set(prev);
+    if !core::ptr::eq(rq.rq(), home) {
+        crate::warn!("a kfunc returned with another rq locked");
+        rq.switch(home);
+    }
     r
 }
 
-/// The rq lock lent by [`lend_rq`] on this CPU, if a lend is in progress.
+/// Runs `f` with the rq lock lent by [`lend_rq`] on this CPU; `None` if no
+/// lend is in progress, or if the lent lock is already in use by an outer
+/// call.
 ///
 /// # Safety
 ///
 /// The caller must be a kfunc of the `ops.dispatch()` call that `lend_rq`
-/// wraps, and must not keep the result past its return: the lender does not
-/// use its `&mut RqLocked` until then.
-pub(crate) unsafe fn lent_rq<'a>(np: NoPreempt<'a>) -> Option<&'a mut RqLocked> {
-    // SAFETY: by the caller's guarantee, the lender's exclusive borrow is
-    // ours until we return to it.
-    this(np).dsp_rq.get().map(|mut p| unsafe { p.as_mut() })
-}
-
-/// The maximum number of dispatches per `ops.dispatch()` call.
-pub(crate) fn max_batch() -> usize {
-    match crate::ops::table().dispatch_max_batch {
-        0 => bindings::SCX_DSP_DFL_MAX_BATCH as usize,
-        n => n as usize,
-    }
+/// wraps: the lender does not use its `&mut RqLocked` until that call
+/// returns.
+pub(crate) unsafe fn with_lent_rq<R>(
+    np: NoPreempt<'_>,
+    f: impl FnOnce(&mut RqLocked) -> R,
+) -> Option<R> {
+    let pc = this(np);
+    // Taken out while `f` runs, so that a nested call finds nothing and
+    // two `&mut` to the lent lock never exist at once.
+    let mut lent = pc.dsp_rq.take()?;
+    // SAFETY: by the caller's guarantee the lender's exclusive borrow is
+    // ours until we return, and we took the only copy of the pointer.
+    let r = f(unsafe { lent.as_mut() });
+    pc.dsp_rq.set(Some(lent));
+    Some(r)
 }
 
 /// Sizes every CPU's dispatch buffer for the scheduler being enabled.
 ///
 /// Called with the enable mutex held and no scheduler loaded, so no CPU
 /// uses its buffer; each entry is reached on its own, never the whole area.
-pub(crate) fn alloc_dispatch_bufs() -> Result {
-    let batch = max_batch();
+pub(crate) fn alloc_dispatch_bufs(o: Ops<'_>) -> Result {
+    let batch = match o.table().dispatch_max_batch {
+        0 => bindings::SCX_DSP_DFL_MAX_BATCH as usize,
+        n => n as usize,
+    };
     for cpu in crate::rq::possible_cpus() {
         // SAFETY: no CPU uses its buffer (see above), and this reference
         // ends with the iteration.
@@ -233,6 +198,8 @@ pub(crate) fn alloc_dispatch_bufs() -> Result {
         // SAFETY: shrinking; the entries are `Copy`.
         unsafe { buf.set_len(0) };
         buf.reserve(batch, GFP_KERNEL)?;
+        // SAFETY: as above.
+        unsafe { (*entry(cpu)).dsp_max.set(batch) };
     }
     Ok(())
 }
@@ -258,6 +225,7 @@ pub(crate) fn init() -> Result {
             entry(cpu).write(PerCpu {
                 ddsp: Cell::new(Ddsp::Idle),
                 dsp_buf: UnsafeCell::new(KVec::new()),
+                dsp_max: Cell::new(0),
                 dsp_nr_tasks: Cell::new(0),
                 dsp_rq: Cell::new(None),
             })

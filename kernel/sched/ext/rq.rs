@@ -58,6 +58,12 @@ impl Cpu {
         Cpu(id)
     }
 
+    /// The CPU this code runs on, which `np` keeps from changing.
+    pub(crate) fn current(np: NoPreempt<'_>) -> Cpu {
+        // INVARIANT: the CPU we run on is possible.
+        Cpu(np.cpu() as i32)
+    }
+
     /// The CPU number.
     pub(crate) fn id(self) -> i32 {
         self.0
@@ -214,15 +220,21 @@ impl Rq {
         )
     }
 
-    /// Queues the irq_work that carries out this rq's kicks.
+    /// The rq of the CPU this code runs on, while `np` keeps it so.
+    pub(crate) fn this(np: NoPreempt<'_>) -> &'static Rq {
+        Rq::of_cpu(Cpu::current(np))
+    }
+
+    /// Queues the irq_work that carries out the kicks of this CPU's rq.
     ///
-    /// It runs on the CPU that queues it, so only that CPU's own rq may be
-    /// passed, as `class::kick_cpu()` does.
-    pub(crate) fn queue_kick_work(&self) {
+    /// The work runs on the CPU that queues it and walks that CPU's masks,
+    /// hence `np` rather than an rq.
+    pub(crate) fn queue_kick_work(np: NoPreempt<'_>) {
+        let this = Rq::this(np);
         // SAFETY: initialised at boot by `init_kick`; safe from any context.
         unsafe {
             bindings::irq_work_queue(core::ptr::addr_of_mut!(
-                (*self.as_ptr()).scx.kick_cpus_irq_work
+                (*this.as_ptr()).scx.kick_cpus_irq_work
             ))
         };
     }
@@ -289,7 +301,8 @@ impl RqLocked {
     }
 
     /// Drops the lock held and takes the lock of `to` instead; `self` then
-    /// stands for `to`. Nothing is done if `to` is already the rq held.
+    /// stands for `to`. Nothing is done if `to` is already the rq held. The
+    /// lock must not be pinned (`rq_unpin_lock()`).
     ///
     /// While no rq lock is held, anything may happen to the tasks of both
     /// rqs: the caller rechecks what it relies on once it holds `to`. Taking
@@ -318,9 +331,17 @@ impl RqLocked {
 
     /// The rq-locked fields of `p`, a task on this rq, for as long as the
     /// lock is held.
+    ///
+    /// # Panics
+    ///
+    /// If `p` is not on this rq: a bug of the core, which would otherwise
+    /// race with the holder of the right lock. `task_rq(p)` only changes
+    /// under this lock, so the check is exact.
     pub(crate) fn task<'b>(&'b self, p: &'b Task) -> TaskScx<'b> {
-        // `task_rq(p)` only changes under this lock.
-        debug_assert!(core::ptr::eq(Rq::of_cpu(p.cpu()), self.rq));
+        assert!(
+            p.cpu() == self.cpu(),
+            "sched_ext: task not on the locked rq"
+        );
         // SAFETY: we hold the lock of `p`'s rq until the borrow of `self`
         // ends.
         unsafe { TaskScx::assume(p) }
@@ -490,6 +511,13 @@ impl TaskRqGuard<'_> {
     /// The rq-locked fields of the locked task.
     pub(crate) fn task(&self) -> TaskScx<'_> {
         self.locked.task(self.p)
+    }
+
+    /// Sets the task's scheduling policy, which changes only under both of
+    /// the locks we hold.
+    pub(crate) fn set_policy(&self, policy: u32) {
+        // SAFETY: we hold `p->pi_lock` and its rq lock.
+        unsafe { (*self.p.as_ptr()).policy = policy as _ }
     }
 }
 

@@ -66,7 +66,10 @@ fn init_early() {
         // The C core cannot boot without them either (it BUG()s).
         // SAFETY: once per rq, at boot.
         if unsafe { rq::Rq::of_cpu(cpu).init_kick(class::kick_workfn) }.is_err() {
-            panic!("sched_ext: cannot allocate the kick masks of CPU {}", cpu.id());
+            panic!(
+                "sched_ext: cannot allocate the kick masks of CPU {}",
+                cpu.id()
+            );
         }
         let rq = rq::Rq::of_cpu(cpu).as_ptr();
         // SAFETY: single-threaded boot; nothing uses rq->scx yet.

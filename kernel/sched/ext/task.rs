@@ -27,7 +27,7 @@
 //! - `ops_state` is atomic ([`Task::ops_state`]).
 
 use crate::bindings;
-use crate::ops_state::OpsStateCell;
+use crate::ops_state::{OpsState, OpsStateCell, OpssWord};
 use crate::rq::Cpu;
 use core::marker::PhantomData;
 use core::ops::Deref;
@@ -124,10 +124,10 @@ impl Task {
     /// The scheduling policy (`SCHED_*`).
     pub(crate) fn policy(&self) -> u32 {
         // SAFETY: `self` is a live task; the policy changes under the rq
-        // lock, and callers tolerate a stale value where they hold none.
-        unsafe { (*self.as_ptr()).policy }
+        // lock and `pi_lock`, and callers tolerate a stale value where they
+        // hold neither. Read once, like READ_ONCE().
+        unsafe { core::ptr::read_volatile(core::ptr::addr_of!((*self.as_ptr()).policy)) }
     }
-
 
     /// The `PF_*` flags.
     pub(crate) fn pf_flags(&self) -> u32 {
@@ -190,6 +190,58 @@ impl Task {
     pub(crate) fn ops_state(&self) -> &OpsStateCell {
         // SAFETY: the word is part of the task, which outlives the borrow.
         unsafe { OpsStateCell::from_raw(core::ptr::addr_of_mut!((*self.scx_ptr()).ops_state)) }
+    }
+
+    /// `p->scx.slice`, the time left to run, in ns.
+    ///
+    /// BPF programs write this field directly (`bpf_scx_btf_struct_access()`
+    /// allows it), from any context, so no lock owns it: the core reads and
+    /// writes it once per access, like the C core's plain accesses under
+    /// the kernel memory model (READ_ONCE()/WRITE_ONCE()).
+    pub(crate) fn slice(&self) -> u64 {
+        // SAFETY: a field of a live task; see above.
+        unsafe { core::ptr::read_volatile(core::ptr::addr_of!((*self.scx_ptr()).slice)) }
+    }
+
+    /// Sets [`Self::slice`].
+    pub(crate) fn set_slice(&self, slice: u64) {
+        // SAFETY: as in `slice`.
+        unsafe {
+            core::ptr::write_volatile(core::ptr::addr_of_mut!((*self.scx_ptr()).slice), slice)
+        }
+    }
+
+    /// `p->scx.dsq_vtime`, the order in a vtime-ordered DSQ. Written by BPF
+    /// directly, like [`Self::slice`].
+    pub(crate) fn dsq_vtime(&self) -> u64 {
+        // SAFETY: as in `slice`.
+        unsafe { core::ptr::read_volatile(core::ptr::addr_of!((*self.scx_ptr()).dsq_vtime)) }
+    }
+
+    /// Sets [`Self::dsq_vtime`].
+    pub(crate) fn set_dsq_vtime(&self, vtime: u64) {
+        // SAFETY: as in `slice`.
+        unsafe {
+            core::ptr::write_volatile(core::ptr::addr_of_mut!((*self.scx_ptr()).dsq_vtime), vtime)
+        }
+    }
+
+    /// `p->scx.disallow`: set by `ops.init_task()` to keep the task out of
+    /// the ext class. Written by BPF directly, like [`Self::slice`].
+    pub(crate) fn disallow(&self) -> bool {
+        // SAFETY: as in `slice`; BPF stores 0 or 1.
+        unsafe { core::ptr::read_volatile(core::ptr::addr_of!((*self.scx_ptr()).disallow)) }
+    }
+
+    /// Sets [`Self::disallow`].
+    pub(crate) fn set_disallow(&self, disallow: bool) {
+        // SAFETY: as in `slice`.
+        unsafe {
+            core::ptr::write_volatile(
+                core::ptr::addr_of_mut!((*self.scx_ptr()).disallow),
+                disallow,
+            )
+        }
     }
 
     /// The node that links the task into `rq->scx.runnable_list`.
@@ -262,15 +314,12 @@ impl<'a> TaskScx<'a> {
     }
 
     scx_field!(scx_flags, set_scx_flags, flags, u32);
-    scx_field!(slice, set_slice, slice, u64);
-    scx_field!(dsq_vtime, set_dsq_vtime, dsq_vtime, u64);
     scx_field!(weight, set_weight, weight, u32);
     scx_field!(sticky_cpu, set_sticky_cpu, sticky_cpu, i32);
     scx_field!(holding_cpu, set_holding_cpu, holding_cpu, i32);
     scx_field!(ops_qseq, set_ops_qseq, ops_qseq, u32);
     scx_field!(ddsp_dsq_id, set_ddsp_dsq_id, ddsp_dsq_id, u64);
     scx_field!(ddsp_enq_flags, set_ddsp_enq_flags, ddsp_enq_flags, u64);
-    scx_field!(disallow, set_disallow, disallow, bool);
     scx_field!(dsq, set_dsq, dsq, *mut bindings::scx_dispatch_q);
 
     /// Sets `flag` in `p->scx.flags`.
@@ -293,13 +342,6 @@ impl<'a> TaskScx<'a> {
         self.set_ddsp_dsq_id(bindings::SCX_DSQ_INVALID as u64);
         self.set_ddsp_enq_flags(0);
     }
-
-    /// Sets the scheduling policy.
-    pub(crate) fn set_policy(&self, policy: u32) {
-        // SAFETY: the policy changes under the rq lock and `pi_lock`; the
-        // enable path, the one caller, holds both (`TaskRqGuard`).
-        unsafe { (*self.p.as_ptr()).policy = policy as _ }
-    }
 }
 
 impl Deref for TaskScx<'_> {
@@ -308,6 +350,118 @@ impl Deref for TaskScx<'_> {
     fn deref(&self) -> &Task {
         self.p
     }
+}
+
+/// A task this CPU claimed from the BPF scheduler to dispatch it.
+///
+/// Claiming moves `ops_state` from QUEUED to DISPATCHING. Until the claimer
+/// sets it back to NONE, the holder of the task's rq lock does not dequeue
+/// the task: it waits in `ops_dequeue()`. So the claimer owns what a
+/// dequeue would change: the task's DSQ linkage, `holding_cpu`, and whether
+/// it is queued. Other rq-locked fields (the weight, say) stay the rq lock
+/// holder's.
+///
+/// # Invariants
+///
+/// `ops_state` of `p` is DISPATCHING, set by this CPU, for as long as the
+/// value exists; [`Claimed::release`] consumes it.
+pub(crate) struct Claimed<'a> {
+    p: &'a Task,
+    _not_send: PhantomData<*mut ()>,
+}
+
+impl<'a> Claimed<'a> {
+    /// # Safety
+    ///
+    /// The caller must just have moved `ops_state` of `p` from QUEUED to
+    /// DISPATCHING, and must release it only through the result.
+    pub(crate) unsafe fn new(p: &'a Task) -> Self {
+        // INVARIANT: guaranteed by the caller.
+        Claimed {
+            p,
+            _not_send: PhantomData,
+        }
+    }
+
+    /// Whether the task is queued on the ext class (`SCX_TASK_QUEUED`).
+    pub(crate) fn scx_queued(&self) -> bool {
+        // SAFETY: the flags change only under the rq lock, whose holder
+        // does not dequeue the task while we hold the claim.
+        unsafe { (*self.p.scx_ptr()).flags & bindings::SCX_TASK_QUEUED as u32 != 0 }
+    }
+
+    /// Records that `cpu` is moving the task, for after the release.
+    pub(crate) fn set_holding_cpu(&self, cpu: Cpu) {
+        // SAFETY: ours while claimed; after the release, a dequeue resets
+        // it under the task's rq lock, which the mover then checks.
+        unsafe { (*self.p.scx_ptr()).holding_cpu = cpu.id() }
+    }
+
+    /// Ends the claim: `ops_state` back to NONE, ordered after everything
+    /// done to the task so far.
+    pub(crate) fn release(self) {
+        self.p
+            .ops_state()
+            .set_release(OpssWord::new(OpsState::None, 0));
+    }
+}
+
+impl Deref for Claimed<'_> {
+    type Target = Task;
+
+    fn deref(&self) -> &Task {
+        self.p
+    }
+}
+
+/// What may put a task on a DSQ: the holder of its rq lock ([`TaskScx`]) or
+/// a CPU that claimed it ([`Claimed`]), which both own its DSQ linkage.
+pub(crate) trait TaskOwner<'a>: Deref<Target = Task> + private::Sealed {
+    /// The task.
+    fn task(&self) -> &'a Task;
+
+    /// Sets `p->scx.dsq`.
+    fn set_dsq(&self, dsq: *mut bindings::scx_dispatch_q) {
+        // SAFETY: the owner owns the DSQ linkage, by the trait's contract.
+        unsafe { (*self.task().scx_ptr()).dsq = dsq }
+    }
+
+    /// Called once the task is on a DSQ, with the enqueue flags: ends the
+    /// ownership that the enqueue/dispatch protocol gave, if any.
+    fn queued(self, enq_flags: u64);
+}
+
+impl<'a> TaskOwner<'a> for TaskScx<'a> {
+    fn task(&self) -> &'a Task {
+        self.p
+    }
+
+    /// With `SCX_ENQ_CLEAR_OPSS`, a direct dispatch ends the QUEUEING that
+    /// the enqueue path set.
+    fn queued(self, enq_flags: u64) {
+        if enq_flags & bindings::SCX_ENQ_CLEAR_OPSS as u64 != 0 {
+            self.p
+                .ops_state()
+                .set_release(OpssWord::new(OpsState::None, 0));
+        }
+    }
+}
+
+impl<'a> TaskOwner<'a> for Claimed<'a> {
+    fn task(&self) -> &'a Task {
+        self.p
+    }
+
+    /// A claimed task is always released once queued.
+    fn queued(self, _enq_flags: u64) {
+        self.release();
+    }
+}
+
+mod private {
+    pub(crate) trait Sealed {}
+    impl Sealed for super::TaskScx<'_> {}
+    impl Sealed for super::Claimed<'_> {}
 }
 
 /// The task running this code: what only the task itself may touch.

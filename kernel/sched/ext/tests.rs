@@ -283,10 +283,10 @@ extern "C" fn scx_rs_test_dsq_fifo(t: *mut Kunit) {
     let _irq = IrqOff::new();
     {
         let q = f.dsq().lock();
-        q.push(f.scx(0), Order::Tail);
-        q.push(f.scx(1), Order::Tail);
-        q.push(f.scx(2), Order::Head);
-        q.push(f.scx(3), Order::Tail);
+        q.push(&f.scx(0), Order::Tail);
+        q.push(&f.scx(1), Order::Tail);
+        q.push(&f.scx(2), Order::Head);
+        q.push(&f.scx(3), Order::Tail);
         check!(t, !q.has_vtime_tasks() && q.has_fifo_tasks());
     }
     check!(t, f.dsq().nr() == 4);
@@ -294,13 +294,15 @@ extern "C" fn scx_rs_test_dsq_fifo(t: *mut Kunit) {
     check!(t, f.scx(1).dsq() == f.dsq().as_ptr());
     {
         let q = f.dsq().lock();
-        q.remove(f.task(0));
+        // SAFETY: queued on this DSQ above.
+        unsafe { q.remove(f.task(0)) };
     }
     check!(t, f.dsq().nr() == 3);
     check!(t, f.order()[..] == [2, 1, 3]);
     let q = f.dsq().lock();
     for i in [1, 2, 3] {
-        q.remove(f.task(i));
+        // SAFETY: queued on this DSQ above.
+        unsafe { q.remove(f.task(i)) };
     }
     check!(t, q.first().is_none());
 }
@@ -322,7 +324,7 @@ extern "C" fn scx_rs_test_dsq_vtime(t: *mut Kunit) {
         let q = f.dsq().lock();
         for (i, v) in vt.iter().enumerate() {
             f.scx(i).set_dsq_vtime(*v);
-            q.push(f.scx(i), Order::Vtime);
+            q.push(&f.scx(i), Order::Vtime);
         }
         check!(t, q.has_vtime_tasks() && !q.has_fifo_tasks());
     }
@@ -330,17 +332,20 @@ extern "C" fn scx_rs_test_dsq_vtime(t: *mut Kunit) {
     check!(t, f.order()[..] == [4, 1, 5, 0, 3, 2]);
     {
         let q = f.dsq().lock();
-        q.remove(f.task(1));
-        q.remove(f.task(2));
+        // SAFETY: queued on this DSQ above.
+        unsafe { q.remove(f.task(1)) };
+        // SAFETY: queued on this DSQ above.
+        unsafe { q.remove(f.task(2)) };
         f.scx(1).set_dsq_vtime(25);
-        q.push(f.scx(1), Order::Vtime);
+        q.push(&f.scx(1), Order::Vtime);
     }
     check!(t, f.order()[..] == [4, 5, 1, 0, 3]);
     check!(t, dsq::vtime_before(u64::MAX, 0));
     check!(t, !dsq::vtime_before(0, u64::MAX));
     let q = f.dsq().lock();
     for i in [0, 1, 3, 4, 5] {
-        q.remove(f.task(i));
+        // SAFETY: queued on this DSQ above.
+        unsafe { q.remove(f.task(i)) };
     }
     check!(
         t,
