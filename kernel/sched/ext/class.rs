@@ -238,11 +238,13 @@ fn ops_dequeue(o: Ops<'_>, p: TaskScx<'_>, deq_flags: u64) {
 pub(crate) fn mark_direct_dispatch(np: NoPreempt<'_>, p: &Task, dsq_id: u64, enq_flags: u64) {
     let pc = pcpu::this(np);
     let slot = pc.ddsp.replace(Ddsp::Done);
-    // SAFETY: once the slot names `p`, we run inside ops.select_cpu() or
-    // ops.enqueue() for `p`, whose caller holds `p->pi_lock` with `p` not
-    // queued, or `p`'s rq lock; neither returns before we do.
     let p = match slot {
-        Ddsp::Task(t) if core::ptr::eq(t, p.as_ptr()) => unsafe { TaskScx::assume(p) },
+        Ddsp::Task(t) if core::ptr::eq(t, p.as_ptr()) => {
+            // SAFETY: the slot names `p`: we run inside ops.select_cpu() or
+            // ops.enqueue() for `p`, whose caller holds `p->pi_lock` with
+            // `p` not queued, or `p`'s rq lock; neither returns before we do.
+            unsafe { TaskScx::assume(p) }
+        }
         Ddsp::Task(t) => {
             // SAFETY: the slot names the task the running callback was
             // called for, which is live until it returns.
@@ -916,7 +918,7 @@ pub(crate) fn kick_cpu(np: NoPreempt<'_>, cpu: Cpu, what: Kick) {
 }
 
 /// `rq->scx.kick_cpus_irq_work`.
-pub(crate) unsafe extern "C" fn kick_workfn(_work: *mut bindings::irq_work) {
+pub(crate) extern "C" fn kick_workfn(_work: *mut bindings::irq_work) {
     // Usually a hard interrupt already, but on PREEMPT_RT the work runs in
     // a per-CPU kthread that may be preempted.
     let g = PreemptGuard::new();
