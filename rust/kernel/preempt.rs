@@ -4,9 +4,13 @@
 //!
 //! While preemption is disabled, the current task stays on its CPU, so
 //! per-CPU data of "this CPU" stays this CPU's, and an RCU grace period
-//! cannot end (disabling preemption is an RCU read-side critical section).
-//! [`NoPreempt`] is the evidence of that, for code that relies on it, and
-//! [`Guard`] disables preemption for code that holds nothing that does.
+//! cannot end (disabling preemption is an RCU read-side critical section),
+//! as long as nothing in the section sleeps: like C, these types cannot
+//! stop code inside the section from calling something that sleeps, which
+//! would be a bug (and a "scheduling while atomic" report). [`NoPreempt`]
+//! is the evidence that preemption is disabled, for code that relies on
+//! it, and [`Guard`] disables preemption for code that holds nothing that
+//! does.
 //!
 //! C header: [`include/linux/preempt.h`](srctree/include/linux/preempt.h)
 
@@ -38,15 +42,16 @@ pub struct NoPreempt<'a>(PhantomData<(&'a (), *mut ())>);
 
 impl<'a> NoPreempt<'a> {
     /// Asserts that preemption is disabled, for code that the kernel calls
-    /// with preemption disabled (a spinlock or a raw spinlock held,
-    /// interrupts off, or an explicit `preempt_disable()`).
+    /// with preemption disabled: a raw spinlock held, interrupts off, or an
+    /// explicit `preempt_disable()`. (A `spinlock_t` does not disable
+    /// preemption on PREEMPT_RT.)
     ///
-    /// With `CONFIG_PROVE_LOCKING` or `CONFIG_DEBUG_PREEMPT`, lockdep checks
-    /// that it is disabled now.
+    /// With `CONFIG_PROVE_LOCKING`, lockdep checks that it is disabled now.
     ///
     /// # Safety
     ///
     /// Preemption must stay disabled on this CPU for all of `'a`.
+    #[inline]
     pub unsafe fn assume() -> Self {
         // SAFETY: only an assertion.
         unsafe { bindings::lockdep_assert_preemption_disabled() };
@@ -55,6 +60,8 @@ impl<'a> NoPreempt<'a> {
     }
 
     /// The CPU this code runs on, which cannot change while `self` lives.
+    /// With `CONFIG_DEBUG_PREEMPT`, `smp_processor_id()` checks that.
+    #[inline]
     pub fn cpu(self) -> u32 {
         // SAFETY: preemption is disabled, by the type invariant, so the CPU
         // number is stable.
@@ -73,6 +80,7 @@ pub struct Guard(PhantomData<*mut ()>);
 
 impl Guard {
     /// Disables preemption.
+    #[inline]
     pub fn new() -> Self {
         // SAFETY: paired with the `preempt_enable()` in `drop`.
         unsafe { bindings::preempt_disable() };
@@ -82,6 +90,7 @@ impl Guard {
 
     /// Evidence that preemption is disabled, for as long as the guard is
     /// borrowed.
+    #[inline]
     pub fn no_preempt(&self) -> NoPreempt<'_> {
         // SAFETY: the guard keeps preemption disabled until it is dropped,
         // which the borrow of `self` prevents for the lifetime returned.
@@ -96,6 +105,7 @@ impl Default for Guard {
 }
 
 impl Drop for Guard {
+    #[inline]
     fn drop(&mut self) {
         // SAFETY: disabled in `new`, by the type invariant.
         unsafe { bindings::preempt_enable() };

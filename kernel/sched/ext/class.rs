@@ -123,10 +123,9 @@ fn dispatch_enqueue_shared<'t>(dsq: &Dsq, p: impl TaskOwner<'t>, enq_flags: u64)
         q = dsq.lock();
     }
     let order = queue_order(dsq, &q, enq_flags);
-    q.push(&p, order);
     // Whoever waits for `p` to leave QUEUEING or DISPATCHING may now find
-    // it on this DSQ: the release in `queued()` pairs with their acquire.
-    p.queued(enq_flags);
+    // it on this DSQ: `push()` releases it under the lock.
+    q.push(p, order, enq_flags);
 }
 
 /// Queues `p` on the local DSQ of `rq`, whose lock the caller holds.
@@ -134,9 +133,8 @@ fn dispatch_enqueue_local<'t>(rq: &RqLocked, p: impl TaskOwner<'t>, enq_flags: u
     let dsq = rq.rq().local_dsq();
     let q = rq.local_queue();
     let order = queue_order(dsq, &q, enq_flags);
-    q.push(&p, order);
     let task = p.task();
-    p.queued(enq_flags);
+    q.push(p, order, enq_flags);
     local_dsq_post_enq(rq, task, enq_flags);
 }
 
@@ -478,7 +476,11 @@ pub(crate) fn consume(rq: &mut RqLocked, dsq: &Dsq) -> bool {
                 // on `src`, and a dequeue there clears `holding_cpu`, which we
                 // check before touching it again.
                 rq.switch(src);
-                if p.cpu() == src.cpu() && rq.task(p).holding_cpu() == home.cpu().id() {
+                // Still ours only if no dequeue reset `holding_cpu`; then `p`
+                // is still queued on `src`, whose lock we hold, and cannot
+                // have moved. Otherwise a waker may be migrating it right
+                // now, so its CPU is not ours to check.
+                if p.holding_cpu_racy() == home.cpu().id() && p.cpu() == src.cpu() {
                     move_remote_task(rq, p, 0, home);
                     return true;
                 }
@@ -515,7 +517,9 @@ fn dispatch_to_local_dsq(rq: &mut RqLocked, dst_rq: &'static Rq, p: Claimed<'_>,
     p.set_holding_cpu(home.cpu());
     p.release();
     rq.switch(src);
-    if task.cpu() == src.cpu() && rq.task(task).holding_cpu() == home.cpu().id() {
+    // As in consume(): `holding_cpu` first, which tells whether `task`
+    // is still queued on `src` and so on the rq we now hold.
+    if task.holding_cpu_racy() == home.cpu().id() && task.cpu() == src.cpu() {
         if core::ptr::eq(src, dst_rq) {
             let p = rq.task(task);
             p.set_holding_cpu(-1);

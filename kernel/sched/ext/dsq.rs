@@ -121,6 +121,10 @@ impl Dsq {
 
     /// Takes the DSQ's own lock. Not for local DSQs, which the rq lock
     /// protects.
+    ///
+    /// Not a `kernel::sync::SpinLock`: that one owns its data and wraps a
+    /// `spinlock_t`, while this is the `raw_spinlock_t` embedded in the C
+    /// `struct scx_dispatch_q`, which BPF iterators and the C side see.
     pub(crate) fn lock(&self) -> DsqGuard<'_> {
         // SAFETY: the DSQ is initialised, so its lock is.
         unsafe { bindings::scx_helper_raw_spin_lock(ptr::addr_of_mut!((*self.as_ptr()).lock)) };
@@ -143,12 +147,18 @@ impl RqLocked {
 }
 
 /// The list node of `p` in a DSQ.
+///
+/// A C `list_head`, not a `kernel::list` link: the node is part of
+/// `task_struct` and the DSQ list is walked by the BPF DSQ iterator.
 fn list_node(p: &Task) -> *mut bindings::list_head {
     // SAFETY: field address computation on a live task.
     unsafe { ptr::addr_of_mut!((*p.entity()).dsq_list.node) }
 }
 
 /// The rbtree node of `p` in a vtime-ordered DSQ.
+///
+/// Not a `kernel::rbtree` node, which the tree allocates and owns: this one
+/// is embedded in `task_struct` (the user DSQ table does use `RBTree`).
 fn rb_node(p: &Task) -> *mut bindings::rb_node {
     // SAFETY: field address computation on a live task.
     unsafe { ptr::addr_of_mut!((*p.entity()).dsq_priq) }
@@ -223,9 +233,11 @@ impl<'a> DsqQueue<'a> {
         !self.has_vtime_tasks() && self.first().is_some()
     }
 
-    /// Queues `p`, which must not be on any DSQ; `p` says who owns it.
-    pub(crate) fn push<'t>(&self, p: &impl TaskOwner<'t>, order: Order) {
-        let node = list_node(p);
+    /// Queues `p`, which must not be on any DSQ. `p` says who owns it, and
+    /// is consumed: with `SCX_ENQ_CLEAR_OPSS`, or for a claimed task, the
+    /// ownership ends here, under the lock (`TaskOwner::queued`).
+    pub(crate) fn push<'t>(&self, p: impl TaskOwner<'t>, order: Order, enq_flags: u64) {
+        let node = list_node(&p);
         let head = self.list_head();
         // SAFETY: we hold the lock; `p` is live and, per the caller, on no
         // other DSQ, so its nodes are free to link.
@@ -249,7 +261,7 @@ impl<'a> DsqQueue<'a> {
                             ptr::addr_of_mut!((*parent).rb_right)
                         };
                     }
-                    let rb = rb_node(p);
+                    let rb = rb_node(&p);
                     bindings::scx_helper_rb_link_node(rb, parent, link);
                     bindings::rb_insert_color(rb, root);
                     // Keep the list in vtime order too: right after the
@@ -269,6 +281,7 @@ impl<'a> DsqQueue<'a> {
         }
         self.set_nr(self.dsq.nr() + 1);
         p.set_dsq(self.raw());
+        p.queued(enq_flags);
     }
 
     /// Takes `p` off the queue for a move to the CPU `by`, which records
@@ -405,7 +418,8 @@ static USER_DSQS: UserDsqs = UserDsqs {
     tree: UnsafeCell::new(None),
 };
 
-/// `scx_dsq_table_lock`, held while the closure runs.
+/// `scx_dsq_table_lock`, held while the closure runs: a C raw spinlock
+/// taken with interrupts off, which `kernel::sync` has no type for.
 fn with_table<R>(f: impl FnOnce(&mut RBTree<u64, DsqPtr>) -> R) -> R {
     let mut flags = 0;
     // SAFETY: the helper takes the raw spinlock with interrupts saved.

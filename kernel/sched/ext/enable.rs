@@ -247,6 +247,11 @@ static CURSOR: Cursor = Cursor(Opaque::uninit());
 
 /// A walk over `scx_tasks` that tolerates tasks coming and going.
 ///
+/// `scx_tasks` and its lock are C statics (`helpers.c`): the list links
+/// tasks through the C `list_head` `scx.tasks_node` in every task, which a
+/// `kernel::list::List` cannot, and 6.12's `kernel::sync` has no way to
+/// define a static `SpinLock`.
+///
 /// A cursor entity is linked into the list and moved past each task
 /// returned, so the list lock is only held between two tasks.
 struct TaskIter {
@@ -475,16 +480,16 @@ pub(crate) fn enable(uops: &bindings::sched_ext_ops) -> i32 {
 /// them from the exit info like any other exit. Only a busy core or an
 /// allocation failure before that fails the attach.
 fn enable_on_helper(uops: &bindings::sched_ext_ops) -> i32 {
-    let g = EnableLocked::lock();
+    let mut g = EnableLocked::lock();
     if state() != EnableState::Disabled {
         return EBUSY.to_errno();
     }
-    if let Err(e) = ops::install(&g, uops) {
+    if let Err(e) = ops::install(&mut g, uops) {
         return e.to_errno();
     }
     let o = ops::get_enabling(&g);
     if let Err(e) = pcpu::alloc_dispatch_bufs(o) {
-        ops::clear(&g);
+        ops::clear(&mut g);
         return e.to_errno();
     }
     exit::reset();
@@ -640,7 +645,7 @@ pub(crate) fn disable_workfn() {
         EnableState::Disabling => crate::warn!("disable requested twice"),
         _ => {}
     }
-    let g = EnableLocked::lock();
+    let mut g = EnableLocked::lock();
     let o = ops::get_enabling(&g);
     // SAFETY: process context.
     unsafe { bindings::scx_abi_set_switched_all(false) };
@@ -680,7 +685,7 @@ pub(crate) fn disable_workfn() {
     unsafe { bindings::scx_abi_sysfs_remove_root() };
     dsq::destroy_all();
     idle::disable();
-    ops::clear(&g);
+    ops::clear(&mut g);
     set_state(EnableState::Disabled);
     drop(g);
     bypass(false);

@@ -75,7 +75,7 @@ pub(crate) unsafe fn get_unchecked<'a>() -> Ops<'a> {
 }
 
 /// Publishes a copy of `ops`, the table of a scheduler being enabled.
-pub(crate) fn install(_g: &EnableLocked, ops: &bindings::sched_ext_ops) -> Result {
+pub(crate) fn install(_g: &mut EnableLocked, ops: &bindings::sched_ext_ops) -> Result {
     // SAFETY: `ops` is a valid table; a bitwise copy of plain data.
     let copy = KBox::new(unsafe { core::ptr::read(ops) }, GFP_KERNEL)?;
     let old = CURRENT.swap(KBox::into_raw(copy), Ordering::AcqRel);
@@ -88,7 +88,10 @@ pub(crate) fn install(_g: &EnableLocked, ops: &bindings::sched_ext_ops) -> Resul
 
 /// Publishes the empty table and frees the scheduler's once no reader can
 /// hold it any more.
-pub(crate) fn clear(_g: &EnableLocked) {
+///
+/// `&mut` ends every [`Ops`] that [`get_enabling`] handed out under the
+/// same guard before the table can be freed.
+pub(crate) fn clear(_g: &mut EnableLocked) {
     let old = CURRENT.swap(EMPTY.0.get().cast(), Ordering::AcqRel);
     if old == EMPTY.0.get().cast() {
         return;

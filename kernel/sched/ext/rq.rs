@@ -335,8 +335,11 @@ impl RqLocked {
     /// # Panics
     ///
     /// If `p` is not on this rq: a bug of the core, which would otherwise
-    /// race with the holder of the right lock. `task_rq(p)` only changes
-    /// under this lock, so the check is exact.
+    /// race with the holder of the right lock. A task on this rq stays on
+    /// it while the lock is held, so for a correct caller the check cannot
+    /// fail; a task that is not queued can be moved by a waker under its
+    /// `pi_lock` alone, which is why callers that may hold a stale task
+    /// (a mover that lost it) check `holding_cpu` first.
     pub(crate) fn task<'b>(&'b self, p: &'b Task) -> TaskScx<'b> {
         assert!(
             p.cpu() == self.cpu(),

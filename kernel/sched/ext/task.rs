@@ -244,6 +244,17 @@ impl Task {
         }
     }
 
+    /// `p->scx.holding_cpu`, read without owning the field: the CPU that
+    /// took the task off a DSQ to move it, until a dequeue resets it to -1.
+    /// The mover reads it once it holds the rq lock the task was on; if it
+    /// still names the mover, the task did not leave that rq, and its
+    /// other fields are the lock holder's again (`RqLocked::task`).
+    pub(crate) fn holding_cpu_racy(&self) -> i32 {
+        // SAFETY: a field of a live task, read once; its writers hold the
+        // task's rq lock or the lock of the DSQ it is on.
+        unsafe { core::ptr::read_volatile(core::ptr::addr_of!((*self.scx_ptr()).holding_cpu)) }
+    }
+
     /// The node that links the task into `rq->scx.runnable_list`.
     pub(crate) fn runnable_node(&self) -> *mut bindings::list_head {
         // SAFETY: field address computation on a live task.
@@ -400,6 +411,19 @@ impl<'a> Claimed<'a> {
     /// Ends the claim: `ops_state` back to NONE, ordered after everything
     /// done to the task so far.
     pub(crate) fn release(self) {
+        self.p
+            .ops_state()
+            .set_release(OpssWord::new(OpsState::None, 0));
+        core::mem::forget(self);
+    }
+}
+
+impl Drop for Claimed<'_> {
+    /// A claim dropped without [`Claimed::release`] would leave the task
+    /// DISPATCHING for ever, and its rq lock holder spinning in
+    /// `ops_dequeue()`: a bug of the core, reported, and released here.
+    fn drop(&mut self) {
+        crate::warn!("claim on {}[{}] dropped", self.p.comm(), self.p.pid());
         self.p
             .ops_state()
             .set_release(OpssWord::new(OpsState::None, 0));

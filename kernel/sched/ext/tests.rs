@@ -283,10 +283,10 @@ extern "C" fn scx_rs_test_dsq_fifo(t: *mut Kunit) {
     let _irq = IrqOff::new();
     {
         let q = f.dsq().lock();
-        q.push(&f.scx(0), Order::Tail);
-        q.push(&f.scx(1), Order::Tail);
-        q.push(&f.scx(2), Order::Head);
-        q.push(&f.scx(3), Order::Tail);
+        q.push(f.scx(0), Order::Tail, 0);
+        q.push(f.scx(1), Order::Tail, 0);
+        q.push(f.scx(2), Order::Head, 0);
+        q.push(f.scx(3), Order::Tail, 0);
         check!(t, !q.has_vtime_tasks() && q.has_fifo_tasks());
     }
     check!(t, f.dsq().nr() == 4);
@@ -324,7 +324,7 @@ extern "C" fn scx_rs_test_dsq_vtime(t: *mut Kunit) {
         let q = f.dsq().lock();
         for (i, v) in vt.iter().enumerate() {
             f.scx(i).set_dsq_vtime(*v);
-            q.push(&f.scx(i), Order::Vtime);
+            q.push(f.scx(i), Order::Vtime, 0);
         }
         check!(t, q.has_vtime_tasks() && !q.has_fifo_tasks());
     }
@@ -337,7 +337,7 @@ extern "C" fn scx_rs_test_dsq_vtime(t: *mut Kunit) {
         // SAFETY: queued on this DSQ above.
         unsafe { q.remove(f.task(2)) };
         f.scx(1).set_dsq_vtime(25);
-        q.push(&f.scx(1), Order::Vtime);
+        q.push(f.scx(1), Order::Vtime, 0);
     }
     check!(t, f.order()[..] == [4, 5, 1, 0, 3]);
     check!(t, dsq::vtime_before(u64::MAX, 0));
