@@ -45,7 +45,10 @@
 #include "pelt.h"
 
 #include "ext_abi.h"
+/* The KUnit cases' prototypes, for check_prototypes!() in tests.rs. */
+#ifdef CONFIG_SCHED_CLASS_EXT_RUST_KUNIT_TEST
 #include "ext/kunit.h"
+#endif
 
 /* rq and task accessors */
 bool scx_helper_scx_enabled(void);
