@@ -134,7 +134,6 @@ bool scx_helper_cpu_online(int cpu);
 bool scx_helper_cpu_active(int cpu);
 unsigned int scx_helper_nr_cpu_ids(void);
 unsigned int scx_helper_nr_node_ids(void);
-int scx_helper_next_possible_cpu(int cpu);
 
 /* deferred work */
 void *scx_helper_alloc_percpu(size_t size, size_t align);

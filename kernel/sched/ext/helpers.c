@@ -221,12 +221,6 @@ bool scx_helper_cpu_active(int cpu) { return cpu_active(cpu); }
 unsigned int scx_helper_nr_cpu_ids(void) { return nr_cpu_ids; }
 unsigned int scx_helper_nr_node_ids(void) { return nr_node_ids; }
 
-/* The next possible CPU after @cpu, or nr_cpu_ids; -1 starts the walk. */
-int scx_helper_next_possible_cpu(int cpu)
-{
-	return cpumask_next(cpu, cpu_possible_mask);
-}
-
 /*
  * Per-CPU memory for a Rust type; zeroed.  Returned as a plain pointer,
  * which only scx_helper_per_cpu_ptr() turns into an address.

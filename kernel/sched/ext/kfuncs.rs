@@ -420,11 +420,7 @@ extern "C" fn scx_rs_bpf_pick_any_cpu(allowed: *const bindings::cpumask, _flags:
             bindings::scx_helper_cpu_possible_mask(),
         )
     };
-    if (cpu as u32) < crate::rq::nr_cpu_ids() {
-        cpu
-    } else {
-        EBUSY.to_errno()
-    }
+    Cpu::new(cpu).map_or(EBUSY.to_errno(), Cpu::id)
 }
 
 /// # Safety

@@ -82,15 +82,27 @@ impl Cpu {
     }
 }
 
-/// The possible CPUs, in increasing order.
-pub(crate) fn possible_cpus() -> impl Iterator<Item = Cpu> {
+/// The CPUs set in `mask`, in increasing order, as they are when the walk
+/// reaches them.
+///
+/// # Safety
+///
+/// `mask` must be a valid cpumask of possible CPUs for as long as the
+/// iterator is used, changed (if at all) only with atomic bit operations.
+unsafe fn cpus_in(mask: *const bindings::cpumask) -> impl Iterator<Item = Cpu> {
     let mut cpu = -1;
     core::iter::from_fn(move || {
-        // SAFETY: walking the possible mask has no preconditions.
-        cpu = unsafe { bindings::scx_helper_next_possible_cpu(cpu) };
-        // INVARIANT: a CPU of the possible mask, below `nr_cpu_ids`.
+        // SAFETY: by the caller's guarantee.
+        cpu = unsafe { bindings::scx_helper_cpumask_next(cpu, mask) };
+        // INVARIANT: a bit below `nr_cpu_ids` of a mask of possible CPUs.
         ((cpu as u32) < nr_cpu_ids()).then_some(Cpu(cpu))
     })
+}
+
+/// The possible CPUs, in increasing order.
+pub(crate) fn possible_cpus() -> impl Iterator<Item = Cpu> {
+    // SAFETY: the possible mask is a kernel global, fixed after boot.
+    unsafe { cpus_in(bindings::scx_helper_cpu_possible_mask()) }
 }
 
 /// The kick masks of an rq, `rq->scx.cpus_to_*`, as numbered by
@@ -138,14 +150,9 @@ impl<'a> CpuSet<'a> {
     /// The CPUs in the mask, in increasing order, as they are when the walk
     /// reaches them.
     pub(crate) fn iter(self) -> impl Iterator<Item = Cpu> + 'a {
-        let mut cpu = -1;
-        core::iter::from_fn(move || {
-            // SAFETY: reading a valid mask; bits change only atomically.
-            cpu = unsafe { bindings::scx_helper_cpumask_next(cpu, self.0) };
-            // INVARIANT: a bit below `nr_cpu_ids` of a mask of possible
-            // CPUs.
-            ((cpu as u32) < nr_cpu_ids()).then_some(Cpu(cpu))
-        })
+        // SAFETY: a valid mask of possible CPUs for `'a`, whose bits change
+        // only atomically, by the type invariant.
+        unsafe { cpus_in(self.0) }
     }
 }
 

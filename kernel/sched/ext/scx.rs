@@ -63,15 +63,16 @@ fn init_early() {
         panic!("sched_ext: the Rust bindings disagree with C on struct layout");
     }
     for cpu in rq::possible_cpus() {
+        let rq = rq::Rq::of_cpu(cpu);
         // The C core cannot boot without them either (it BUG()s).
         // SAFETY: once per rq, at boot.
-        if unsafe { rq::Rq::of_cpu(cpu).init_kick(class::kick_workfn) }.is_err() {
+        if unsafe { rq.init_kick(class::kick_workfn) }.is_err() {
             panic!(
                 "sched_ext: cannot allocate the kick masks of CPU {}",
                 cpu.id()
             );
         }
-        let rq = rq::Rq::of_cpu(cpu).as_ptr();
+        let rq = rq.as_ptr();
         // SAFETY: single-threaded boot; nothing uses rq->scx yet.
         unsafe {
             dsq::Dsq::init(core::ptr::addr_of_mut!((*rq).scx.local_dsq), dsq::LOCAL);

@@ -363,6 +363,12 @@ impl Deref for TaskScx<'_> {
     }
 }
 
+/// Hands `p` back to the core: `ops_state` NONE, ordered after everything
+/// done to the task so far, which whoever waits for NONE may then see.
+fn release_ops_state(p: &Task) {
+    p.ops_state().set_release(OpssWord::new(OpsState::None, 0));
+}
+
 /// A task this CPU claimed from the BPF scheduler to dispatch it.
 ///
 /// Claiming moves `ops_state` from QUEUED to DISPATCHING. Until the claimer
@@ -411,9 +417,7 @@ impl<'a> Claimed<'a> {
     /// Ends the claim: `ops_state` back to NONE, ordered after everything
     /// done to the task so far.
     pub(crate) fn release(self) {
-        self.p
-            .ops_state()
-            .set_release(OpssWord::new(OpsState::None, 0));
+        release_ops_state(self.p);
         core::mem::forget(self);
     }
 }
@@ -424,9 +428,7 @@ impl Drop for Claimed<'_> {
     /// `ops_dequeue()`: a bug of the core, reported, and released here.
     fn drop(&mut self) {
         crate::warn!("claim on {}[{}] dropped", self.p.comm(), self.p.pid());
-        self.p
-            .ops_state()
-            .set_release(OpssWord::new(OpsState::None, 0));
+        release_ops_state(self.p);
     }
 }
 
@@ -464,9 +466,7 @@ impl<'a> TaskOwner<'a> for TaskScx<'a> {
     /// the enqueue path set.
     fn queued(self, enq_flags: u64) {
         if enq_flags & bindings::SCX_ENQ_CLEAR_OPSS as u64 != 0 {
-            self.p
-                .ops_state()
-                .set_release(OpssWord::new(OpsState::None, 0));
+            release_ops_state(self.p);
         }
     }
 }
