@@ -103,8 +103,17 @@ impl Task {
     }
 
     /// The task's pid.
+    ///
+    /// Read through the crate's bindings, not with `kernel::task::Task::pid`:
+    /// the kernel crate's bindings lay `task_struct` out wrongly without
+    /// `CONFIG_SCHEDSTATS` (bindgen drops the cacheline alignment of the
+    /// then empty `struct sched_statistics`, which shifts every later
+    /// field, `pid` among them), and its `pid()` reads 0 there. The
+    /// crate's bindings make that struct opaque, and `layout.rs` checks
+    /// the offset against C.
     pub(crate) fn pid(&self) -> i32 {
-        self.0.pid()
+        // SAFETY: `self` is a live task; its pid never changes.
+        unsafe { (*self.as_ptr()).pid }
     }
 
     /// The task's name, for messages.
