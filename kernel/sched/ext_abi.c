@@ -21,6 +21,8 @@
  *    helpers in sched.h test, and the sched_ext_dump tracepoint.
  *  - The sysfs kobjects under /sys/kernel/sched_ext. The values they show
  *    come from Rust.
+ *  - The sysrq keys S and D and the PM notifier: C structures registered
+ *    with C subsystems. What each one does is a call into Rust.
  *
  * No scheduling decision, loop or state transition lives in this file. The
  * core itself is in kernel/sched/ext/.
@@ -33,6 +35,8 @@
 #include <linux/kobject.h>
 #include <linux/sched/isolation.h>
 #include <linux/sched/rt.h>
+#include <linux/suspend.h>
+#include <linux/sysrq.h>
 
 #include "sched.h"
 #include "ext_abi.h"
@@ -58,6 +62,12 @@ void scx_abi_set_switched_all(bool on)
 		static_branch_enable(&__scx_switched_all);
 	else
 		static_branch_disable(&__scx_switched_all);
+}
+
+/* One line of a debug dump, to the sched_ext_dump tracepoint. */
+void scx_abi_trace_dump(const char *line)
+{
+	trace_sched_ext_dump(line);
 }
 
 DEFINE_SCHED_CLASS(ext) = {
@@ -223,6 +233,12 @@ __bpf_kfunc struct rq *scx_bpf_cpu_rq(s32 cpu)
 	return scx_rs_bpf_cpu_rq(cpu);
 }
 
+__bpf_kfunc void scx_bpf_dump_bstr(char *fmt, unsigned long long *data,
+				   u32 data__sz)
+{
+	scx_rs_bpf_dump_bstr(fmt, data, data__sz);
+}
+
 __bpf_kfunc_end_defs();
 
 BTF_KFUNCS_START(scx_kfunc_ids_select_cpu)
@@ -270,6 +286,7 @@ BTF_ID_FLAGS(func, scx_bpf_dsq_nr_queued)
 BTF_ID_FLAGS(func, scx_bpf_destroy_dsq)
 BTF_ID_FLAGS(func, scx_bpf_exit_bstr, KF_TRUSTED_ARGS)
 BTF_ID_FLAGS(func, scx_bpf_error_bstr, KF_TRUSTED_ARGS)
+BTF_ID_FLAGS(func, scx_bpf_dump_bstr, KF_TRUSTED_ARGS)
 BTF_ID_FLAGS(func, scx_bpf_nr_cpu_ids)
 BTF_ID_FLAGS(func, scx_bpf_get_possible_cpumask, KF_ACQUIRE)
 BTF_ID_FLAGS(func, scx_bpf_get_online_cpumask, KF_ACQUIRE)
@@ -688,6 +705,59 @@ static struct bpf_struct_ops bpf_sched_ext_ops = {
 	.cfi_stubs	= &__bpf_ops_sched_ext_ops
 };
 
+/* sysrq-S ends the BPF scheduler; sysrq-D dumps its state. */
+
+static void sysrq_handle_sched_ext_reset(u8 key)
+{
+	scx_rs_sysrq_reset();
+}
+
+static const struct sysrq_key_op sysrq_sched_ext_reset_op = {
+	.handler	= sysrq_handle_sched_ext_reset,
+	.help_msg	= "reset-sched-ext(S)",
+	.action_msg	= "Disable sched_ext and revert all tasks to CFS",
+	.enable_mask	= SYSRQ_ENABLE_RTNICE,
+};
+
+static void sysrq_handle_sched_ext_dump(u8 key)
+{
+	scx_rs_sysrq_dump();
+}
+
+static const struct sysrq_key_op sysrq_sched_ext_dump_op = {
+	.handler	= sysrq_handle_sched_ext_dump,
+	.help_msg	= "dump-sched-ext(D)",
+	.action_msg	= "Trigger sched_ext debug dump",
+	.enable_mask	= SYSRQ_ENABLE_RTNICE,
+};
+
+/*
+ * Suspend and hibernation freeze user space, which BPF schedulers often
+ * depend on: the core schedules by itself (bypass mode) from the prepare
+ * event to the matching post event.
+ */
+static int scx_pm_handler(struct notifier_block *nb, unsigned long event,
+			  void *ptr)
+{
+	switch (event) {
+	case PM_HIBERNATION_PREPARE:
+	case PM_SUSPEND_PREPARE:
+	case PM_RESTORE_PREPARE:
+		scx_rs_pm_bypass(true);
+		break;
+	case PM_POST_HIBERNATION:
+	case PM_POST_SUSPEND:
+	case PM_POST_RESTORE:
+		scx_rs_pm_bypass(false);
+		break;
+	}
+	return NOTIFY_OK;
+}
+
+static struct notifier_block scx_pm_notifier = {
+	.notifier_call = scx_pm_handler,
+};
+
 /* sysfs: /sys/kernel/sched_ext and, while a scheduler is loaded, root/ops. */
 
 static struct kset *scx_kset;
@@ -873,6 +943,15 @@ static int __init scx_abi_init(void)
 	ret = register_bpf_struct_ops(&bpf_sched_ext_ops, sched_ext_ops);
 	if (ret) {
 		pr_err("sched_ext: Failed to register struct_ops (%d)\n", ret);
+		return ret;
+	}
+
+	register_sysrq_key('S', &sysrq_sched_ext_reset_op);
+	register_sysrq_key('D', &sysrq_sched_ext_dump_op);
+
+	ret = register_pm_notifier(&scx_pm_notifier);
+	if (ret) {
+		pr_err("sched_ext: Failed to register PM notifier (%d)\n", ret);
 		return ret;
 	}
 

@@ -294,6 +294,9 @@ long scx_rs_nr_rejected(void);
 long scx_rs_hotplug_seq(void);
 long scx_rs_enable_seq(void);
 const char *scx_rs_ops_name(void);
+void scx_rs_sysrq_reset(void);
+void scx_rs_sysrq_dump(void);
+void scx_rs_pm_bypass(bool bypass);
 
 s32 scx_rs_bpf_select_cpu_dfl(struct task_struct *p, s32 prev_cpu,
 			      u64 wake_flags, bool *is_idle);
@@ -323,11 +326,14 @@ s32 scx_rs_bpf_pick_any_cpu(const struct cpumask *cpus_allowed, u64 flags);
 bool scx_rs_bpf_task_running(const struct task_struct *p);
 s32 scx_rs_bpf_task_cpu(const struct task_struct *p);
 struct rq *scx_rs_bpf_cpu_rq(s32 cpu);
+void scx_rs_bpf_dump_bstr(const char *fmt, const unsigned long long *data,
+			  u32 data__sz);
 
 /* Services of ext_abi.c to the Rust core. */
 void scx_abi_set_enabled(bool on);
 void scx_abi_set_switched_all(bool on);
 int scx_abi_sysfs_add_root(void);
 void scx_abi_sysfs_remove_root(void);
+void scx_abi_trace_dump(const char *line);
 
 #endif /* _KERNEL_SCHED_EXT_ABI_H */

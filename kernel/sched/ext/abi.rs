@@ -250,10 +250,12 @@ unsafe extern "C" fn scx_rs_reweight_task(
     p: *mut bindings::task_struct,
     lw: *const bindings::load_weight,
 ) {
-    // SAFETY: the core holds `p`'s rq lock and passes a valid weight.
-    let ((rq, p), w) = unsafe { (args(rq, p), (*lw).weight) };
-    // SAFETY: pure arithmetic on the load weight.
-    let w = unsafe { bindings::scx_helper_load_weight_to_cgroup(w as _) } as u32;
+    // SAFETY: the core holds `p`'s rq lock and passes a valid weight. A
+    // load weight is in the fixed point of `scale_load()` (10 more bits on
+    // 64-bit), which the helper takes off before it converts to the cgroup
+    // range [1, 10000] that `p->scx.weight` is in.
+    let ((rq, p), w) = unsafe { (args(rq, p), bindings::scx_helper_lw_weight_to_cgroup(lw)) };
+    let w = w as u32;
     class::reweight_task(crate::ops::get(rq.no_preempt()), rq.task(p), w);
 }
 
@@ -275,9 +277,21 @@ unsafe extern "C" fn scx_rs_update_curr(rq: *mut bindings::rq) {
     class::update_curr(&unsafe { RqLocked::assume(rq) });
 }
 
-/// No watchdog yet: runnable-task stalls are not detected by this core.
+/// # Safety
+///
+/// `sched_tick()` calls this with `rq`, the current CPU's, locked.
 #[no_mangle]
-extern "C" fn scx_tick(_rq: *mut bindings::rq) {}
+unsafe extern "C" fn scx_tick(rq: *mut bindings::rq) {
+    if !crate::scx_enabled() {
+        return;
+    }
+    crate::watchdog::tick();
+    // The load averages of the other classes (rt, dl, irq) are otherwise
+    // refreshed by the fair class's balancing, which may not run at all
+    // while every task is on ext: schedutil reads them.
+    // SAFETY: the rq is locked, as update_other_load_avgs() asserts.
+    unsafe { bindings::update_other_load_avgs(rq) };
+}
 
 /// # Safety
 ///
@@ -360,28 +374,63 @@ unsafe extern "C" fn sched_ext_free(p: *mut bindings::task_struct) {
 
 /// # Safety
 ///
-/// The caller passes a live task.
+/// `log_lvl` is a printk level string. `p` may be any task pointer, even a
+/// stale one: this runs from stack dumps, in any context, and reads the
+/// task only with `copy_from_kernel_nofault()`.
 #[no_mangle]
-unsafe extern "C" fn print_scx_info(_log_lvl: *const u8, p: *mut bindings::task_struct) {
-    if enable::state() == enable::EnableState::Disabled {
+unsafe extern "C" fn print_scx_info(log_lvl: *const u8, p: *mut bindings::task_struct) {
+    use core::fmt::Write;
+    let state = enable::state();
+    if state == enable::EnableState::Disabled {
         return;
     }
-    // SAFETY: the caller passes a live task.
-    let p = unsafe { Task::from_raw(p) };
     // Keeps the table from being freed while we print its name.
     let g = crate::pcpu::PreemptGuard::new();
-    kernel::pr_info!(
-        "Sched_ext: {} ({}), task: {}[{}] on {}\n",
+    let mut buf = [0u8; 256];
+    let mut w = crate::exit::FmtBuf::new(&mut buf);
+    let _ = write!(
+        w,
+        "Sched_ext: {} ({}{})",
         crate::ops::get(g.no_preempt()).name(),
-        enable::state_str(),
-        p.comm(),
-        p.pid(),
-        if p.on_ext_class() {
-            "ext"
-        } else {
-            "another class"
-        }
+        state.as_cstr(),
+        if enable::switching_all() { "+all" } else { "" }
     );
+    // Addresses computed without dereferencing `p`, which may be stale.
+    let field = |off: usize| p.cast::<u8>().wrapping_add(off).cast::<core::ffi::c_void>();
+    let mut class: *const bindings::sched_class = core::ptr::null();
+    // SAFETY: a fault-tolerant copy into a local of the field's size.
+    let read = unsafe {
+        bindings::copy_from_kernel_nofault(
+            core::ptr::addr_of_mut!(class).cast(),
+            field(core::mem::offset_of!(bindings::task_struct, sched_class)),
+            core::mem::size_of_val(&class),
+        )
+    };
+    if read == 0 && class == core::ptr::addr_of!(bindings::ext_sched_class) {
+        let mut at: usize = 0;
+        // SAFETY: as above.
+        let read = unsafe {
+            bindings::copy_from_kernel_nofault(
+                core::ptr::addr_of_mut!(at).cast(),
+                field(
+                    core::mem::offset_of!(bindings::task_struct, scx)
+                        + core::mem::offset_of!(bindings::sched_ext_entity, runnable_at),
+                ),
+                core::mem::size_of_val(&at),
+            )
+        };
+        let _ = w.write_str(", task: runnable_at=");
+        if read == 0 {
+            let ms = crate::dump::delta_msecs(at, crate::watchdog::jiffies());
+            let _ = write!(w, "{:+}ms", ms);
+        } else {
+            let _ = w.write_str("?");
+        }
+    }
+    // SAFETY: `log_lvl` is a printk level string by the caller's guarantee;
+    // the message is NUL-terminated by `FmtBuf`.
+    unsafe { bindings::scx_helper_printk_lvl(log_lvl, w.as_bytes_with_nul().as_ptr() as *const _) };
+    drop(g);
 }
 
 #[no_mangle]
@@ -500,6 +549,25 @@ extern "C" fn scx_rs_ops_name() -> *const u8 {
     unsafe { crate::ops::get_unchecked() }.name().as_char_ptr()
 }
 
+/// sysrq-S: ends the loaded BPF scheduler, from any context.
+#[no_mangle]
+extern "C" fn scx_rs_sysrq_reset() {
+    enable::sysrq_reset();
+}
+
+/// sysrq-D: dumps the loaded scheduler's state to the tracepoint.
+#[no_mangle]
+extern "C" fn scx_rs_sysrq_dump() {
+    crate::dump::sysrq_dump();
+}
+
+/// The PM notifier: bypass from the prepare event of a suspend, hibernation
+/// or restore to its post event.
+#[no_mangle]
+extern "C" fn scx_rs_pm_bypass(bypass: bool) {
+    enable::bypass(bypass);
+}
+
 crate::bindings::check_prototypes! {
     scx_rs_enqueue_task,
     scx_rs_dequeue_task,
@@ -546,4 +614,7 @@ crate::bindings::check_prototypes! {
     scx_rs_hotplug_seq,
     scx_rs_enable_seq,
     scx_rs_ops_name,
+    scx_rs_sysrq_reset,
+    scx_rs_sysrq_dump,
+    scx_rs_pm_bypass,
 }

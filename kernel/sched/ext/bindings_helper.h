@@ -78,6 +78,7 @@ bool scx_helper_class_above(const struct sched_class *a,
 void scx_helper_set_tsk_need_resched(struct task_struct *p);
 unsigned long scx_helper_task_weight(struct task_struct *p);
 unsigned long scx_helper_load_weight_to_cgroup(unsigned long weight);
+unsigned long scx_helper_lw_weight_to_cgroup(const struct load_weight *lw);
 unsigned long scx_helper_jiffies(void);
 void scx_helper_cond_resched(void);
 
@@ -107,6 +108,8 @@ void scx_helper_tasks_lock_irqsave(unsigned long *flags);
 void scx_helper_tasks_unlock_irqrestore(unsigned long flags);
 struct list_head *scx_helper_tasks_list(void);
 void scx_helper_dsq_table_lock(unsigned long *flags);
+void scx_helper_bypass_lock(unsigned long *flags);
+void scx_helper_bypass_unlock(unsigned long flags);
 void scx_helper_dsq_table_unlock(unsigned long flags);
 
 /* lists and rbtrees */
@@ -141,9 +144,28 @@ void *scx_helper_per_cpu_ptr(void *ptr, int cpu);
 int scx_helper_cpumask_next(int cpu, const struct cpumask *mask);
 int scx_helper_init_rq_kick(struct rq *rq, void (*fn)(struct irq_work *));
 struct cpumask *scx_helper_rq_kick_mask(struct rq *rq, int which);
+void scx_helper_init_llist_head(struct llist_head *list);
+bool scx_helper_llist_add(struct llist_node *node, struct llist_head *list);
+struct llist_node *scx_helper_llist_del_all(struct llist_head *list);
 void scx_helper_init_irq_work(struct irq_work *work,
 			      void (*fn)(struct irq_work *));
 struct kthread_worker *scx_helper_create_rt_worker(const char *name);
+bool scx_helper_domain_isolation_off(void);
+void scx_helper_dump_lock(unsigned long *flags);
+void scx_helper_dump_unlock(unsigned long flags);
+int scx_helper_raw_smp_processor_id(void);
+u64 scx_helper_ktime_get_ns(void);
+char scx_helper_task_state_char(struct task_struct *p);
+int scx_helper_snprint_sym(char *buf, size_t size, unsigned long addr);
+int scx_helper_snprint_ptr(char *buf, size_t size, const void *ptr);
+int scx_helper_snprint_sym_short(char *buf, size_t size, const void *addr);
+int scx_helper_snprint_cpumask(char *buf, size_t size,
+			       const struct cpumask *mask);
+void scx_helper_init_delayed_work(struct delayed_work *dwork,
+				  void (*fn)(struct work_struct *));
+bool scx_helper_queue_delayed_work(struct delayed_work *dwork,
+				   unsigned long delay);
+unsigned long scx_helper_msecs_to_jiffies(unsigned int ms);
 void scx_helper_init_kthread_work(struct kthread_work *work,
 				  void (*fn)(struct kthread_work *));
 
@@ -152,3 +174,5 @@ unsigned long scx_helper_layout(unsigned int i);
 
 /* diagnostics */
 void scx_helper_warn(const char *msg);
+void scx_helper_printk_deferred_warn(const char *msg);
+void scx_helper_printk_lvl(const char *log_lvl, const char *msg);

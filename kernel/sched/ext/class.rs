@@ -31,6 +31,8 @@ use crate::ops_state::{next_qseq, OpsState, OpssWord};
 use crate::pcpu::{self, Ddsp, DspEnt, NoPreempt, PreemptGuard};
 use crate::rq::{Cpu, KickMask, Rq, RqLocked};
 use crate::task::{Claimed, Task, TaskOwner, TaskScx};
+use core::fmt::Write;
+use core::sync::atomic::{AtomicBool, Ordering};
 
 const ENQ_HEAD: u64 = bindings::SCX_ENQ_HEAD as u64;
 const ENQ_PREEMPT: u64 = bindings::SCX_ENQ_PREEMPT as u64;
@@ -80,8 +82,7 @@ fn class_below_ext(class: *const bindings::sched_class) -> bool {
 /// Puts `p` on its rq's runnable list.
 fn set_task_runnable(rq: &RqLocked, p: TaskScx<'_>) {
     if p.scx_flags() & TASK_RESET_RUNNABLE_AT != 0 {
-        // SAFETY: we hold the rq lock that protects `runnable_at`.
-        unsafe { (*p.entity()).runnable_at = bindings::scx_helper_jiffies() as _ };
+        p.set_runnable_at(crate::watchdog::jiffies());
         p.clear_scx_flag(TASK_RESET_RUNNABLE_AT);
     }
     // Bypass switching walks this list from the tail and relies on tasks
@@ -216,8 +217,14 @@ fn ops_dequeue(o: Ops<'_>, p: TaskScx<'_>, deq_flags: u64) {
     match w.state() {
         OpsState::None => {}
         OpsState::Queueing => {
-            // Only our own enqueue, under this same rq lock, sets QUEUEING.
-            crate::warn!("{}[{}] dequeued while QUEUEING", p.comm(), p.pid());
+            // Only an enqueue under this same rq lock sets QUEUEING, and it
+            // leaves it before it unlocks: the word is corrupt, and nothing
+            // that follows from it could be trusted.
+            panic!(
+                "sched_ext: {}[{}] dequeued while QUEUEING",
+                p.comm(),
+                p.pid()
+            );
         }
         OpsState::Queued => {
             o.dequeue(&p, deq_flags);
@@ -228,6 +235,17 @@ fn ops_dequeue(o: Ops<'_>, p: TaskScx<'_>, deq_flags: u64) {
             }
         }
         OpsState::Dispatching => st.wait_while(OpssWord::new(OpsState::Dispatching, 0)),
+    }
+    // Whoever held DISPATCHING ends it with NONE; QUEUEING or QUEUED now,
+    // under our rq lock, would mean a second owner.
+    let w = st.read();
+    if w.state() != OpsState::None {
+        panic!(
+            "sched_ext: {}[{}] ops_state {:?} after its dequeue",
+            p.comm(),
+            p.pid(),
+            w
+        );
     }
 }
 
@@ -504,9 +522,9 @@ fn dispatch_to_local_dsq(rq: &mut RqLocked, dst_rq: &'static Rq, p: Claimed<'_>,
         return;
     }
     // Checked without the lock of `dst_rq`, as the C core does: a CPU going
-    // inactive meanwhile is caught by the enqueue on it.
-    let dst_ok = !p.migration_disabled() && p.allowed_on(dst_rq.cpu()) && dst_rq.cpu().active();
-    if !dst_ok {
+    // offline meanwhile is caught by the enqueue on it. `p` cannot move or
+    // change its affinity while it is DISPATCHING.
+    if !core::ptr::eq(src, dst_rq) && !remote_ok(&p, dst_rq) {
         dispatch_enqueue_shared(dsq::global(), p, enq_flags | ENQ_CLEAR_OPSS);
         return;
     }
@@ -535,6 +553,39 @@ fn dispatch_to_local_dsq(rq: &mut RqLocked, dst_rq: &'static Rq, p: Claimed<'_>,
         }
     }
     rq.switch(home);
+}
+
+/// Whether the BPF scheduler may move `p` to the local DSQ of `dst`, another
+/// CPU's, as `task_can_run_on_remote_rq()` decides with `trigger_error`.
+///
+/// Moving a task out of its allowed CPUs, or one that has migration
+/// disabled, is the scheduler's error, which ends it. An offline `dst` is
+/// not: the CPU can go offline between the scheduler's choice and now.
+/// Migration is tested first: while a task that disables migration is
+/// switched out, its `cpus_ptr` may not have narrowed to its CPU yet, and
+/// the affinity test would let the scheduler's mistake pass.
+fn remote_ok(p: &Task, dst: &Rq) -> bool {
+    let cpu = dst.cpu();
+    if p.migration_disabled() {
+        crate::scx_error!(
+            "SCX_DSQ_LOCAL[_ON] cannot move migration disabled {}[{}] from CPU {} to {}",
+            p.comm(),
+            p.pid(),
+            p.cpu().id(),
+            cpu.id()
+        );
+        return false;
+    }
+    if !p.allowed_on(cpu) {
+        crate::scx_error!(
+            "SCX_DSQ_LOCAL[_ON] target CPU {} not allowed for {}[{}]",
+            cpu.id(),
+            p.comm(),
+            p.pid()
+        );
+        return false;
+    }
+    dst.online_racy()
 }
 
 /// Where a dispatch goes: a CPU's local DSQ, or a shared one.
@@ -608,8 +659,15 @@ fn finish_dispatch(rq: &mut RqLocked, ent: DspEnt) {
     }
     // SAFETY: we moved `p` from QUEUED to DISPATCHING just above.
     let p = unsafe { Claimed::new(p) };
+    // QUEUED with a matching qseq means it is still queued: the dequeue
+    // path takes it out of QUEUED under its rq lock before it clears
+    // SCX_TASK_QUEUED.
     if !p.scx_queued() {
-        crate::warn!("dispatching {}[{}] which is not queued", p.comm(), p.pid());
+        panic!(
+            "sched_ext: dispatching {}[{}] which is not queued",
+            p.comm(),
+            p.pid()
+        );
     }
     match dispatch_target(rq.no_preempt(), rq.rq(), ent.dsq_id, &p) {
         Target::Local(dst_rq) => dispatch_to_local_dsq(rq, dst_rq, p, ent.enq_flags),
@@ -751,6 +809,26 @@ pub(crate) fn pick_task(rq: &RqLocked) -> *mut bindings::task_struct {
         Some(p) => {
             let p = rq.task(p);
             if p.slice() == 0 {
+                // The BPF scheduler queued a task with no time to run,
+                // most likely by mistake: say so once per scheduler. In
+                // bypass mode the core zeroes slices itself.
+                if !rq.bypassing() && !WARNED_ZERO_SLICE.swap(true, Ordering::Relaxed) {
+                    let mut buf = [0u8; 64];
+                    let mut w = crate::exit::FmtBuf::new(&mut buf);
+                    let _ = write!(
+                        w,
+                        "{}[{}] has zero slice in pick_task_scx()",
+                        p.comm(),
+                        p.pid()
+                    );
+                    // SAFETY: NUL-terminated by `FmtBuf`; printk_deferred()
+                    // is the printk that is safe under an rq lock.
+                    unsafe {
+                        bindings::scx_helper_printk_deferred_warn(
+                            w.as_bytes_with_nul().as_ptr() as *const _
+                        )
+                    };
+                }
                 p.set_slice(SLICE_DFL);
             }
             p.as_ptr()
@@ -763,6 +841,10 @@ pub(crate) fn pick_task(rq: &RqLocked) -> *mut bindings::task_struct {
         }
     }
 }
+
+/// Whether the zero-slice warning of [`pick_task`] was given for the
+/// loaded scheduler; reset when one is enabled.
+pub(crate) static WARNED_ZERO_SLICE: AtomicBool = AtomicBool::new(false);
 
 /// `sched_class.set_next_task`.
 pub(crate) fn set_next_task(rq: &RqLocked, p: &Task) {
@@ -881,9 +963,10 @@ pub(crate) fn yield_to_task(rq: &RqLocked, to: &Task) -> bool {
 pub(crate) fn set_cpus_allowed(np: NoPreempt<'_>, p: &Task, ctx: *mut bindings::affinity_context) {
     // SAFETY: the core calls us with `p`'s locks held and a valid `ctx`.
     unsafe { bindings::set_cpus_allowed_common(p.as_ptr(), ctx) };
-    if !Rq::of_cpu(p.cpu()).bypassing() {
-        ops::get(np).set_cpumask(p, p.cpus_ptr());
-    }
+    // Always the effective mask, `cpus_ptr`, which may differ from the
+    // configured one for a while; and also in bypass mode, or the scheduler
+    // would keep a stale affinity once it ends.
+    ops::get(np).set_cpumask(p, p.cpus_ptr());
 }
 
 /// `sched_class.reweight_task`.
@@ -1017,6 +1100,11 @@ pub(crate) fn requeue_task(
 /// Requeues every runnable task of `rq`, so that each goes through the
 /// enqueue path again: used when bypass mode starts or ends.
 pub(crate) fn requeue_runnable(rq: &RqLocked) {
+    requeue_runnable_if(rq, |_| true);
+}
+
+/// Requeues the runnable tasks of `rq` for which `pred` holds.
+fn requeue_runnable_if(rq: &RqLocked, pred: impl Fn(TaskScx<'_>) -> bool) {
     let head = rq.runnable_list();
     // Walk from the tail: requeueing appends, so already visited tasks
     // collect behind the cursor.
@@ -1029,7 +1117,9 @@ pub(crate) fn requeue_runnable(rq: &RqLocked) {
             let off = core::mem::offset_of!(bindings::task_struct, scx)
                 + core::mem::offset_of!(bindings::sched_ext_entity, runnable_node);
             let p = Task::from_raw((node as *mut u8).sub(off) as *const bindings::task_struct);
-            requeue_task(rq, p, None);
+            if pred(rq.task(p)) {
+                requeue_task(rq, p, None);
+            }
             node = prev;
         }
     }
@@ -1039,7 +1129,21 @@ pub(crate) fn requeue_runnable(rq: &RqLocked) {
 pub(crate) fn set_online(rq: &RqLocked, online: bool) {
     if online {
         rq.set_flags(RQ_ONLINE);
-    } else {
-        rq.clear_flags(RQ_ONLINE);
+        return;
+    }
+    rq.clear_flags(RQ_ONLINE);
+    // Rebuilding the scheduling domains takes rqs offline and back online
+    // while their CPUs stay up.
+    if rq.cpu().active() {
+        return;
+    }
+    // The CPU is going down and will not call ops.dispatch() again: a task
+    // the BPF scheduler still holds for it would wait for good, and the
+    // hotplug with it, as balance_push() only moves what is on the rq's
+    // local DSQ. Enqueued again on an offline rq, each task lands there.
+    // (set_rq_offline() updated the rq clock.)
+    if crate::scx_enabled() {
+        let local = rq.rq().local_dsq().as_ptr();
+        requeue_runnable_if(rq, |p| p.dsq() != local);
     }
 }

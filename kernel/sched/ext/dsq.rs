@@ -437,6 +437,11 @@ pub(crate) fn init() {
     unsafe { Dsq::init(GLOBAL_DSQ.0.get(), GLOBAL) };
     // SAFETY: single-threaded at boot, before any user of the table.
     unsafe { *USER_DSQS.tree.get() = Some(RBTree::new()) };
+    // SAFETY: as above, for the list and the irq_work.
+    unsafe {
+        bindings::scx_helper_init_llist_head(FREE_DSQS.list.get());
+        bindings::scx_helper_init_irq_work(FREE_DSQS.work.get(), Some(free_dsqs_workfn));
+    }
 }
 
 /// Looks up the user DSQ `id`, for as long as preemption stays disabled.
@@ -517,28 +522,79 @@ pub(crate) fn destroy(id: u64) -> core::result::Result<(), DestroyError> {
         Ok(t.remove(&id))
     })?;
     if let Some(d) = removed {
-        // SAFETY: the DSQ is out of the table; `call_rcu` frees it once every
-        // CPU that could have looked it up has re-enabled preemption.
-        unsafe { bindings::call_rcu(ptr::addr_of_mut!((*d.0).rcu), Some(free_dsq_rcu)) };
+        // `scx_bpf_destroy_dsq()` may run under an rq lock (from
+        // ops.dispatch()), and call_rcu() can wake RCU's kthreads, which
+        // takes rq locks: hand the DSQ to an irq_work, which runs with none
+        // held, to start the grace period.
+        // SAFETY: the DSQ is out of the table and no one else frees it; its
+        // `free_node` is unused until now.
+        unsafe {
+            bindings::scx_helper_llist_add(
+                ptr::addr_of_mut!((*d.0).free_node),
+                FREE_DSQS.list.get(),
+            );
+            bindings::irq_work_queue(FREE_DSQS.work.get());
+        }
     }
     Ok(())
 }
 
-/// Destroys every user DSQ. Called when a scheduler is gone.
-pub(crate) fn destroy_all() {
-    let mut ids = KVec::new();
-    with_table(|t| {
-        for k in t.keys() {
-            if ids.push(*k, GFP_ATOMIC).is_err() {
-                break;
-            }
+/// Destroyed DSQs on their way to `call_rcu()`, and the irq_work that
+/// takes them there.
+///
+/// # Invariants
+///
+/// Initialised by [`init`] at boot. The list is a lock-free `llist`: any
+/// CPU adds, the irq_work takes all.
+struct FreeDsqs {
+    list: Opaque<bindings::llist_head>,
+    work: Opaque<bindings::irq_work>,
+}
+
+// SAFETY: see the invariants; the C objects are safe to share.
+unsafe impl Sync for FreeDsqs {}
+
+static FREE_DSQS: FreeDsqs = FreeDsqs {
+    list: Opaque::uninit(),
+    work: Opaque::uninit(),
+};
+
+/// Starts the grace period of every DSQ [`destroy`] handed over.
+extern "C" fn free_dsqs_workfn(_work: *mut bindings::irq_work) {
+    // SAFETY: initialised at boot; taking the whole list is lock-free.
+    let mut node = unsafe { bindings::scx_helper_llist_del_all(FREE_DSQS.list.get()) };
+    let off = core::mem::offset_of!(bindings::scx_dispatch_q, free_node);
+    while !node.is_null() {
+        // SAFETY: every node on the list is the `free_node` of a DSQ that
+        // `destroy()` removed from the table; we took it off the list, so it
+        // is ours. `call_rcu` frees it once every CPU that could have looked
+        // it up has re-enabled preemption.
+        unsafe {
+            let next = (*node).next;
+            let dsq = (node as *mut u8).sub(off) as *mut bindings::scx_dispatch_q;
+            bindings::call_rcu(ptr::addr_of_mut!((*dsq).rcu), Some(free_dsq_rcu));
+            node = next;
         }
-    });
-    for id in ids.iter() {
+    }
+}
+
+/// Destroys every user DSQ. Called when a scheduler is gone.
+///
+/// Walks the table by key instead of collecting the keys first: the
+/// disable path must not be able to fail, and so must not allocate.
+pub(crate) fn destroy_all() {
+    let mut from = 0u64;
+    loop {
+        let id = with_table(|t| t.cursor_lower_bound(&from).map(|c| *c.current().0));
+        let Some(id) = id else { break };
         // A DSQ still holding tasks cannot exist once every task left
-        // sched_ext; an error here would be a core bug.
-        if let Err(DestroyError::Busy(nr)) = destroy(*id) {
+        // sched_ext; an error here would be a core bug, and the DSQ stays.
+        if let Err(DestroyError::Busy(nr)) = destroy(id) {
             crate::warn!("destroying DSQ {:#x} with {} tasks", id, nr);
+        }
+        match id.checked_add(1) {
+            Some(next) => from = next,
+            None => break,
         }
     }
 }

@@ -52,10 +52,23 @@ static SWITCHING_ALL: AtomicBool = AtomicBool::new(false);
 /// Whether forks call `ops.init_task()`: from the first enable walk until
 /// the disable walk. Changes only with `scx_fork_rwsem` held for write.
 static INIT_TASK_ENABLED: AtomicBool = AtomicBool::new(false);
-static BYPASS_DEPTH: AtomicI32 = AtomicI32::new(0);
 pub(crate) static NR_REJECTED: AtomicIsize = AtomicIsize::new(0);
 pub(crate) static HOTPLUG_SEQ: AtomicIsize = AtomicIsize::new(0);
 pub(crate) static ENABLE_SEQ: AtomicIsize = AtomicIsize::new(0);
+/// Whether CPU hotplug events go to the loaded scheduler: from its
+/// `ops.init()` until its disable walk is done. Changes with the CPU
+/// hotplug lock held, which the hotplug callbacks hold for writing.
+static HOTPLUG_OPS: AtomicBool = AtomicBool::new(false);
+/// Whether the loaded scheduler's callbacks other than `ops.init()`, the
+/// hotplug ones and `ops.exit()` may run for a debug dump: from the end of
+/// the checks of its table to its disable walk, as the C core's `has_op`
+/// static keys.
+static CALLBACKS_ON: AtomicBool = AtomicBool::new(false);
+
+/// Whether the loaded scheduler's `ops.dump*()` may be called.
+pub(crate) fn callbacks_on() -> bool {
+    CALLBACKS_ON.load(Ordering::Acquire)
+}
 
 impl EnableState {
     fn from_raw(raw: i32) -> Self {
@@ -80,11 +93,18 @@ fn set_state(s: EnableState) -> EnableState {
 
 /// The state as `/sys/kernel/sched_ext/state` shows it.
 pub(crate) fn state_str() -> &'static kernel::str::CStr {
-    match state() {
-        EnableState::Enabling => kernel::c_str!("enabling"),
-        EnableState::Enabled => kernel::c_str!("enabled"),
-        EnableState::Disabling => kernel::c_str!("disabling"),
-        EnableState::Disabled => kernel::c_str!("disabled"),
+    state().as_cstr()
+}
+
+impl EnableState {
+    /// The name of the state, as sysfs shows it.
+    pub(crate) fn as_cstr(self) -> &'static kernel::str::CStr {
+        match self {
+            EnableState::Enabling => kernel::c_str!("enabling"),
+            EnableState::Enabled => kernel::c_str!("enabled"),
+            EnableState::Disabling => kernel::c_str!("disabling"),
+            EnableState::Disabled => kernel::c_str!("disabled"),
+        }
     }
 }
 
@@ -282,6 +302,13 @@ impl TaskIter {
     }
 
     /// The next live task that is not an idle task.
+    ///
+    /// Idle tasks ("swapper/N") are never scheduled by sched_ext, must keep
+    /// the idle class (which `__setscheduler_class()` would not give them
+    /// back), and share pid 0, which would confuse `ops.init_task()`. They
+    /// are told apart by their class, not by `PF_IDLE` (`is_idle_task()`):
+    /// the idle task of a possible CPU that was never onlined does not have
+    /// `PF_IDLE` yet.
     fn next(&mut self) -> Option<TaskRef> {
         // SAFETY: list walk under the list lock; entries are removed only
         // under it (sched_ext_free()), and a reference taken with tryget
@@ -298,7 +325,7 @@ impl TaskIter {
                 let next = (*node).next;
                 if (*ent).flags & bindings::SCX_TASK_CURSOR as u32 == 0 {
                     let p = Task::from_entity(ent);
-                    if !p.is_idle() && bindings::scx_helper_tryget_task(p.as_ptr()) {
+                    if !p.on_idle_class() && bindings::scx_helper_tryget_task(p.as_ptr()) {
                         // Move the cursor right after `p`.
                         bindings::scx_helper_list_del_init(me);
                         bindings::scx_helper_list_add(me, node);
@@ -329,18 +356,96 @@ impl Drop for TaskIter {
     }
 }
 
+/// `scx_bypass_lock`, held with interrupts off, and the bypass depth it
+/// protects.
+///
+/// # Invariants
+///
+/// The lock is held from [`BypassLocked::lock`] until the value drops.
+#[must_use = "the bypass lock is released when the guard drops"]
+struct BypassLocked {
+    flags: usize,
+    _not_send: PhantomData<*mut ()>,
+}
+
+/// How many times bypass mode was entered and not left yet.
+///
+/// # Invariants
+///
+/// Only accessed with `scx_bypass_lock` held, through [`BypassLocked`].
+struct BypassDepth(UnsafeCell<i32>);
+
+// SAFETY: see the invariants.
+unsafe impl Sync for BypassDepth {}
+
+static BYPASS_DEPTH: BypassDepth = BypassDepth(UnsafeCell::new(0));
+
+impl BypassLocked {
+    fn lock() -> Self {
+        let mut flags = 0;
+        // SAFETY: a raw spinlock taken with interrupts saved; every rq lock
+        // nests inside it, and nothing holding one takes it.
+        unsafe { bindings::scx_helper_bypass_lock(&mut flags) };
+        // INVARIANT: just taken.
+        BypassLocked {
+            flags: flags as usize,
+            _not_send: PhantomData,
+        }
+    }
+
+    fn depth(&mut self) -> &mut i32 {
+        // SAFETY: we hold the lock, by the type invariant, and the exclusive
+        // borrow of `self` keeps this the only reference.
+        unsafe { &mut *BYPASS_DEPTH.0.get() }
+    }
+}
+
+impl Drop for BypassLocked {
+    fn drop(&mut self) {
+        // SAFETY: taken in `lock()` with these flags.
+        unsafe { bindings::scx_helper_bypass_unlock(self.flags as _) };
+    }
+}
+
 /// Enters or leaves bypass mode on every CPU. Nests.
-fn bypass(on: bool) {
+///
+/// The depth and the walk over the CPUs are one critical section. Were the
+/// depth counted apart from the walk, an enter racing with a leave (an
+/// error's disable entering while the enable path leaves) could finish its
+/// walk first and have CPUs left out of bypass by the other's walk, with a
+/// depth that says bypass. Callers are the enable and disable paths and the
+/// PM notifier, in process context; the sysrq and error paths only queue
+/// the disable.
+pub(crate) fn bypass(on: bool) {
+    let mut locked = BypassLocked::lock();
+    let depth = locked.depth();
     if on {
-        if BYPASS_DEPTH.fetch_add(1, Ordering::AcqRel) != 0 {
+        *depth += 1;
+        if *depth <= 0 {
+            crate::warn!("bypass depth {} after entering", *depth);
+        }
+        if *depth != 1 {
             return;
         }
-    } else if BYPASS_DEPTH.fetch_sub(1, Ordering::AcqRel) != 1 {
-        return;
+    } else {
+        *depth -= 1;
+        if *depth < 0 {
+            crate::warn!("bypass depth {} after leaving", *depth);
+        }
+        if *depth != 0 {
+            return;
+        }
     }
     for cpu in crate::rq::possible_cpus() {
         let rq = Rq::of_cpu(cpu);
         let l = rq.lock_irqsave();
+        if on == l.bypassing() {
+            crate::warn!(
+                "CPU {} already {} bypass",
+                cpu.id(),
+                if on { "in" } else { "out of" }
+            );
+        }
         if on {
             l.set_flags(bindings::SCX_RQ_BYPASSING);
         } else {
@@ -353,7 +458,10 @@ fn bypass(on: bool) {
             unsafe { bindings::update_rq_clock(rq.as_ptr()) };
             class::requeue_runnable(&l);
         }
-        if cpu.online() {
+        // The CPU we run on needs no IPI and may be on its way up or down.
+        // SAFETY: no preconditions; interrupts are off under the bypass
+        // lock, so the answer stays true.
+        if cpu.online() || cpu.id() == unsafe { bindings::scx_helper_raw_smp_processor_id() } {
             l.resched_curr();
         }
     }
@@ -457,6 +565,13 @@ unsafe extern "C" fn enable_workfn(work: *mut bindings::kthread_work) {
 /// behind a fair CPU hog for as long as that one runs. The RT kthread is
 /// never switched, so the switch always makes progress.
 pub(crate) fn enable(uops: &bindings::sched_ext_ops) -> i32 {
+    // The ext class has no notion of scheduling domains: a CPU isolated
+    // with "isolcpus=domain" would get tasks it is meant to be kept free of.
+    // SAFETY: reads two cpumasks fixed after boot.
+    if !unsafe { bindings::scx_helper_domain_isolation_off() } {
+        pr_err!("Not compatible with \"isolcpus=\" domain isolation\n");
+        return EINVAL.to_errno();
+    }
     let mut cmd = EnableCmd {
         // SAFETY: zeroed is the state kthread_init_work() starts from.
         work: unsafe { core::mem::zeroed() },
@@ -492,9 +607,24 @@ fn enable_on_helper(uops: &bindings::sched_ext_ops) -> i32 {
         ops::clear(&mut g);
         return e.to_errno();
     }
-    exit::reset();
+    let dump_len = o.table().exit_dump_len as usize;
+    if let Err(e) = exit::alloc_dump(&g, dump_len) {
+        ops::clear(&mut g);
+        return e.to_errno();
+    }
+    // ENABLING before the claim is reset: a disable queued by a claim made
+    // from here on finds a scheduler to take down (see `exit::reset()`).
     set_state(EnableState::Enabling);
+    exit::reset();
     NR_REJECTED.store(0, Ordering::Relaxed);
+    class::WARNED_ZERO_SLICE.store(false, Ordering::Relaxed);
+    // Until the scheduler sets a performance target with
+    // scx_bpf_cpuperf_set(), schedutil runs every CPU it switched all
+    // tasks off fair on at full speed, not at the utilisation of an empty
+    // fair class.
+    for cpu in crate::rq::possible_cpus() {
+        Rq::of_cpu(cpu).set_cpuperf_target(bindings::SCX_CPUPERF_ONE as u32);
+    }
     idle::reset_for_enable(o);
 
     if let Err(err) = enable_locked(&g, uops) {
@@ -523,14 +653,24 @@ fn enable_locked(
     uops: &bindings::sched_ext_ops,
 ) -> core::result::Result<(), i32> {
     let o = ops::get_enabling(g);
+    // CPUs stay put from ops.init() until hotplug events are delivered, so
+    // that a scheduler that reads the online CPUs in ops.init() and then
+    // follows ops.cpu_online()/ops.cpu_offline() misses none.
+    // SAFETY: process context; nothing held that hotplug waits for.
+    unsafe { bindings::cpus_read_lock() };
     if let Some(ret) = o.init() {
         if ret != 0 {
+            // SAFETY: taken above.
+            unsafe { bindings::cpus_read_unlock() };
             let err = sanitize_err("init", ret);
             crate::scx_error!("ops.init() failed ({})", err);
             return Err(err);
         }
     }
+    HOTPLUG_OPS.store(true, Ordering::Relaxed);
     let seq = HOTPLUG_SEQ.load(Ordering::Relaxed);
+    // SAFETY: taken above.
+    unsafe { bindings::cpus_read_unlock() };
     if uops.hotplug_seq != 0 && uops.hotplug_seq as isize != seq {
         exit::raise(
             exit::UNREG_KERN,
@@ -565,6 +705,11 @@ fn enable_locked(
         crate::scx_error!("SCX_OPS_ENQ_LAST requires ops.enqueue() to be implemented");
         return Err(EINVAL.to_errno());
     }
+
+    // Armed before any task can reach the scheduler; the disable path
+    // disarms it whichever way the enable ends from here.
+    crate::watchdog::start(t.timeout_ms);
+    CALLBACKS_ON.store(true, Ordering::Release);
 
     bypass(true);
     let r = switch_in(o);
@@ -661,6 +806,12 @@ pub(crate) fn disable_workfn() {
 
     // SAFETY: process context.
     unsafe { bindings::scx_abi_set_enabled(false) };
+    CALLBACKS_ON.store(false, Ordering::Release);
+    // SAFETY: process context; paired right below.
+    unsafe { bindings::cpus_read_lock() };
+    HOTPLUG_OPS.store(false, Ordering::Relaxed);
+    // SAFETY: taken above.
+    unsafe { bindings::cpus_read_unlock() };
     // No CPU may still be inside a callback of this scheduler.
     // SAFETY: sleeping allowed.
     unsafe { bindings::synchronize_rcu() };
@@ -671,7 +822,10 @@ pub(crate) fn disable_workfn() {
             o.name(),
             exit::reason(kind)
         );
-        pr_err!("{}: {}\n", o.name(), exit::msg());
+        if !exit::msg().is_empty() {
+            pr_err!("{}: {}\n", o.name(), exit::msg());
+        }
+        exit::print_backtrace();
     } else {
         pr_info!(
             "BPF scheduler \"{}\" disabled ({})\n",
@@ -680,6 +834,8 @@ pub(crate) fn disable_workfn() {
         );
     }
     o.exit(exit::info());
+    crate::watchdog::stop();
+    exit::free_dump(&g);
 
     // SAFETY: process context.
     unsafe { bindings::scx_abi_sysfs_remove_root() };
@@ -689,6 +845,19 @@ pub(crate) fn disable_workfn() {
     set_state(EnableState::Disabled);
     drop(g);
     bypass(false);
+}
+
+/// sysrq-S: ends the loaded scheduler with `SCX_EXIT_SYSRQ`.
+///
+/// Only queues the disable, so it is safe from the interrupt a sysrq key
+/// press arrives in.
+pub(crate) fn sysrq_reset() {
+    if ENABLE_SEQ.load(Ordering::Relaxed) == 0 && state() == EnableState::Disabled {
+        pr_info!("BPF scheduler not yet used\n");
+        return;
+    }
+    // After a disable the claim is DONE, and this does nothing.
+    exit::request(exit::SYSRQ);
 }
 
 /// `bpf_scx_unreg()`: user space closed the link.
@@ -760,11 +929,12 @@ pub(crate) fn free(p: &Task) {
 }
 
 /// `switching_to_scx()`.
+///
+/// The scheduler learns the task's affinity here even in bypass mode, which
+/// every task switched in at load is in: it has no other occasion to.
 pub(crate) fn switching_to(o: Ops<'_>, p: TaskScx<'_>) {
     enable_task(o, p);
-    if !Rq::of_cpu(p.cpu()).bypassing() {
-        o.set_cpumask(&p, p.cpus_ptr());
-    }
+    o.set_cpumask(&p, p.cpus_ptr());
 }
 
 /// `switched_from_scx()`.
@@ -773,14 +943,18 @@ pub(crate) fn switched_from(o: Ops<'_>, p: TaskScx<'_>) {
 }
 
 /// `scx_rq_activate()` / `scx_rq_deactivate()`: a CPU comes or goes.
+///
+/// Events reach the scheduler from its `ops.init()` on, also while it is
+/// still being enabled: the enable path checked `hotplug_seq` right after
+/// `ops.init()`, under the hotplug lock, so from there on it relies on them.
 pub(crate) fn hotplug(cpu: Cpu, online: bool) {
     HOTPLUG_SEQ.fetch_add(1, Ordering::Relaxed);
-    if !crate::scx_enabled() {
+    if !HOTPLUG_OPS.load(Ordering::Relaxed) {
         return;
     }
     // SAFETY: hotplug callbacks run with the CPU hotplug lock held for
-    // writing, and `ops::clear()` takes it for reading before it frees the
-    // table it unpublished.
+    // writing, and HOTPLUG_OPS is cleared under it before `ops::clear()`,
+    // which takes it for reading before it frees the table it unpublished.
     let o = unsafe { ops::get_unchecked() };
     let called = if online {
         o.cpu_online(cpu.id())

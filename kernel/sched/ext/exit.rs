@@ -12,9 +12,12 @@
 //! scheduler therefore cannot starve.
 
 use crate::bindings;
+use crate::pcpu::{NoPreempt, PreemptGuard};
 use core::cell::UnsafeCell;
 use core::fmt::{self, Write};
 use core::sync::atomic::{AtomicI32, Ordering};
+use kernel::alloc::KVVec;
+use kernel::prelude::*;
 use kernel::types::Opaque;
 
 /// `SCX_EXIT_*`.
@@ -27,6 +30,8 @@ pub(crate) const UNREG_BPF: ExitKind = bindings::SCX_EXIT_UNREG_BPF as i32;
 pub(crate) const UNREG_KERN: ExitKind = bindings::SCX_EXIT_UNREG_KERN as i32;
 pub(crate) const ERROR: ExitKind = bindings::SCX_EXIT_ERROR as i32;
 pub(crate) const ERROR_BPF: ExitKind = bindings::SCX_EXIT_ERROR_BPF as i32;
+pub(crate) const ERROR_STALL: ExitKind = bindings::SCX_EXIT_ERROR_STALL as i32;
+pub(crate) const SYSRQ: ExitKind = bindings::SCX_EXIT_SYSRQ as i32;
 
 /// What `scx_exit_info.reason` says for `kind`.
 pub(crate) fn reason(kind: ExitKind) -> &'static kernel::str::CStr {
@@ -43,27 +48,42 @@ pub(crate) fn reason(kind: ExitKind) -> &'static kernel::str::CStr {
     }
 }
 
-/// The exit kind claimed for the current scheduler, or NONE.
-static EXIT_KIND: AtomicI32 = AtomicI32::new(NONE);
+/// The exit kind claimed for the current scheduler: NONE while one can be
+/// claimed, DONE when there is nothing to end. DONE from boot to the first
+/// enable, so that an error raised with no scheduler loaded (a tracing or
+/// syscall BPF program can call `scx_bpf_error()` at any time) claims
+/// nothing.
+static EXIT_KIND: AtomicI32 = AtomicI32::new(DONE);
 
 /// Resets the claim for a scheduler being enabled.
+///
+/// The caller has set the enable state to ENABLING first, so that a claim
+/// made from here on finds a scheduler to disable.
 pub(crate) fn reset() {
-    EXIT_KIND.store(NONE, Ordering::Relaxed);
-    // SAFETY: no scheduler is loaded, so nothing reads the info.
+    // SAFETY: no exit can be claimed (the kind is DONE), so nothing writes
+    // or reads the info.
     unsafe {
         let ei = &mut *INFO.ei.get();
         ei.kind = NONE as _;
         ei.exit_code = 0;
-        ei.reason = core::ptr::null();
+        ei.reason = kernel::c_str!("").as_char_ptr();
+        ei.msg = INFO.msg.get() as *mut _;
+        ei.bt = INFO.bt.get() as *mut _;
         ei.bt_len = 0;
         (*INFO.msg.get())[0] = 0;
     }
+    EXIT_KIND.store(NONE, Ordering::Release);
 }
 
 /// Claims the exit of the current scheduler for `kind`.
 ///
 /// Returns false if another exit was claimed first.
-pub(crate) fn claim(kind: ExitKind) -> bool {
+///
+/// Once the claim is made, no other exit can queue the disable, so the
+/// winner must queue it before it can be preempted: preempted, it would be
+/// scheduled again by the very scheduler being ejected, which may never do
+/// it. `_np` proves preemption stays off until the winner has queued it.
+fn claim(kind: ExitKind, _np: NoPreempt<'_>) -> bool {
     EXIT_KIND
         .compare_exchange(NONE, kind, Ordering::AcqRel, Ordering::Acquire)
         .is_ok()
@@ -106,19 +126,68 @@ static INFO: ExitInfo = ExitInfo {
     bt: UnsafeCell::new([0; BT_LEN]),
 };
 
-/// No dump is taken yet; `ops.exit()` sees an empty one.
+/// What `ops.exit()` sees as the dump when there is no buffer.
 static EMPTY_DUMP: [u8; 1] = [0];
+
+/// The dump buffer of the loaded scheduler, `ops.exit_dump_len` bytes.
+///
+/// # Invariants
+///
+/// Replaced only by [`alloc_dump`] and [`free_dump`], with the enable mutex
+/// held, while no exit can be claimed or once the claimed one was handled:
+/// before [`reset`] at enable, after `ops.exit()` at disable. In between,
+/// the bytes are written only by the exit's irq_work, once, for the claim's
+/// winner (see [`irq_workfn`]), and read by the disable work it queues.
+struct DumpBuf(UnsafeCell<KVVec<u8>>);
+
+// SAFETY: see the invariants.
+unsafe impl Sync for DumpBuf {}
+
+static DUMP: DumpBuf = DumpBuf(UnsafeCell::new(KVVec::new()));
+
+/// Allocates the dump buffer of a scheduler being enabled.
+pub(crate) fn alloc_dump(_g: &crate::enable::EnableLocked, len: usize) -> Result {
+    let buf = KVVec::from_elem(0u8, len, GFP_KERNEL)?;
+    // SAFETY: see `DumpBuf`: the mutex is held and no exit can be claimed.
+    unsafe { *DUMP.0.get() = buf };
+    Ok(())
+}
+
+/// Frees the dump buffer once `ops.exit()` has read it.
+pub(crate) fn free_dump(_g: &crate::enable::EnableLocked) {
+    // SAFETY: see `DumpBuf`: the exit was handled, nothing reads it.
+    drop(core::mem::replace(
+        unsafe { &mut *DUMP.0.get() },
+        KVVec::new(),
+    ));
+}
 
 /// The exit info, with its pointers set up, for `ops.exit()`.
 pub(crate) fn info() -> *mut bindings::scx_exit_info {
     let ei = INFO.ei.get();
-    // SAFETY: only the disable work calls this, after the claim's writes.
+    // SAFETY: only the disable work calls this, after the claim's writes and
+    // the dump, which the irq_work made before it queued the work. `msg`
+    // and `bt` point to their buffers since `reset()`.
     unsafe {
-        (*ei).msg = INFO.msg.get() as *mut _;
-        (*ei).bt = INFO.bt.get() as *mut _;
-        (*ei).dump = EMPTY_DUMP.as_ptr() as *mut _;
+        let dump = &mut *DUMP.0.get();
+        (*ei).dump = if dump.is_empty() {
+            EMPTY_DUMP.as_ptr() as *mut _
+        } else {
+            dump.as_mut_ptr() as *mut _
+        };
     }
     ei
+}
+
+/// Prints the backtrace of an error exit, as the C core does.
+pub(crate) fn print_backtrace() {
+    // SAFETY: only the disable work calls this, after the claim's writes.
+    unsafe {
+        let ei = &*INFO.ei.get();
+        if ei.kind as i32 >= ERROR {
+            bindings::stack_trace_print((*INFO.bt.get()).as_ptr() as *const _, ei.bt_len, 2);
+        }
+    }
 }
 
 /// The message of the current exit.
@@ -150,6 +219,16 @@ impl<'a> FmtBuf<'a> {
         self.buf[self.len] = 0;
     }
 
+    /// Appends `bytes`, which need not be UTF-8, truncating as
+    /// [`Write::write_str`] does.
+    pub(crate) fn write_bytes(&mut self, bytes: &[u8]) {
+        let room = self.buf.len() - 1 - self.len;
+        let n = bytes.len().min(room);
+        self.buf[self.len..self.len + n].copy_from_slice(&bytes[..n]);
+        self.len += n;
+        self.buf[self.len] = 0;
+    }
+
     /// The text written so far, NUL included.
     pub(crate) fn as_bytes_with_nul(&self) -> &[u8] {
         &self.buf[..=self.len]
@@ -158,11 +237,7 @@ impl<'a> FmtBuf<'a> {
 
 impl Write for FmtBuf<'_> {
     fn write_str(&mut self, s: &str) -> fmt::Result {
-        let room = self.buf.len() - 1 - self.len;
-        let n = s.len().min(room);
-        self.buf[self.len..self.len + n].copy_from_slice(&s.as_bytes()[..n]);
-        self.len += n;
-        self.buf[self.len] = 0;
+        self.write_bytes(s.as_bytes());
         Ok(())
     }
 }
@@ -179,7 +254,8 @@ pub(crate) fn raise(kind: ExitKind, code: i64, args: fmt::Arguments<'_>) {
 
 /// Like [`raise`], with the message written by `f`.
 pub(crate) fn raise_with(kind: ExitKind, code: i64, f: impl FnOnce(&mut FmtBuf<'_>)) {
-    if !claim(kind) {
+    let guard = PreemptGuard::new();
+    if !claim(kind, guard.no_preempt()) {
         return;
     }
     // SAFETY: we won the claim, so we are the only writer; see `ExitInfo`.
@@ -196,6 +272,7 @@ pub(crate) fn raise_with(kind: ExitKind, code: i64, f: impl FnOnce(&mut FmtBuf<'
         ei.reason = reason(kind).as_char_ptr();
     }
     queue_disable();
+    drop(guard);
 }
 
 /// Asks for the scheduler to be disabled with `kind` and no message.
@@ -220,7 +297,17 @@ static DEFERRED: Deferred = Deferred {
     worker: UnsafeCell::new(core::ptr::null_mut()),
 };
 
+/// Runs in hardirq context after a claim: dumps the state for an error
+/// exit, while it is still the state that failed, then queues the disable.
 extern "C" fn irq_workfn(_work: *mut bindings::irq_work) {
+    if claimed() >= ERROR {
+        // SAFETY: see `ExitInfo` and `DumpBuf`: the claim's writes are done
+        // (irq_work_queue() orders them before us), the disable that reads
+        // and frees the buffer is queued only below, and no other exit
+        // reaches here for this scheduler.
+        let (ei, dump) = unsafe { (&*INFO.ei.get(), &mut *DUMP.0.get()) };
+        crate::dump::dump_exit(ei, dump.as_mut_slice());
+    }
     // SAFETY: the worker was created at boot; queueing is safe from hardirq.
     unsafe { bindings::kthread_queue_work(*DEFERRED.worker.get(), DEFERRED.disable_work.get()) };
 }
@@ -279,9 +366,24 @@ macro_rules! scx_error {
     };
 }
 
-/// A kernel warning with a formatted message, for core bugs.
+/// A kernel warning with a formatted message, for core bugs, once per call
+/// site as `WARN_ONCE()`: what a scheduling path warns about can repeat at
+/// every scheduling event, and one report with its backtrace is what a
+/// developer needs; thousands would flood the log and slow the machine.
 #[macro_export]
 macro_rules! warn {
+    ($($arg:tt)*) => {{
+        static WARNED: core::sync::atomic::AtomicBool = core::sync::atomic::AtomicBool::new(false);
+        if !WARNED.swap(true, core::sync::atomic::Ordering::Relaxed) {
+            $crate::__warn_now!($($arg)*);
+        }
+    }};
+}
+
+/// The body of [`warn!`].
+#[doc(hidden)]
+#[macro_export]
+macro_rules! __warn_now {
     ($($arg:tt)*) => {{
         let mut buf = [0u8; 160];
         let mut w = $crate::exit::FmtBuf::new(&mut buf);

@@ -19,12 +19,25 @@
  * scx_tasks_lock/scx_tasks: every task that has gone through fork, in fork
  *   order; walked by the enable and disable paths.
  * scx_dsq_table_lock: protects the table of user-created DSQs.
+ * scx_bypass_lock: serialises entering and leaving bypass mode, the depth
+ *   and the walk over every rq together.
  */
 DEFINE_STATIC_PERCPU_RWSEM(scx_fork_rwsem);
 static DEFINE_MUTEX(scx_enable_mutex);
 static DEFINE_SPINLOCK(scx_tasks_lock);
 static LIST_HEAD(scx_tasks);
 static DEFINE_RAW_SPINLOCK(scx_dsq_table_lock);
+static DEFINE_RAW_SPINLOCK(scx_bypass_lock);
+
+void scx_helper_bypass_lock(unsigned long *flags)
+{
+	raw_spin_lock_irqsave(&scx_bypass_lock, *flags);
+}
+
+void scx_helper_bypass_unlock(unsigned long flags)
+{
+	raw_spin_unlock_irqrestore(&scx_bypass_lock, flags);
+}
 
 bool scx_helper_scx_enabled(void) { return scx_enabled(); }
 struct rq *scx_helper_cpu_rq(int cpu) { return cpu_rq(cpu); }
@@ -101,6 +114,12 @@ unsigned long scx_helper_task_weight(struct task_struct *p)
 unsigned long scx_helper_load_weight_to_cgroup(unsigned long weight)
 {
 	return sched_weight_to_cgroup(weight);
+}
+
+/* The weight of a struct load_weight is scaled up on 64-bit. */
+unsigned long scx_helper_lw_weight_to_cgroup(const struct load_weight *lw)
+{
+	return sched_weight_to_cgroup(scale_load_down(lw->weight));
 }
 
 unsigned long scx_helper_jiffies(void) { return jiffies; }
@@ -266,9 +285,23 @@ struct cpumask *scx_helper_rq_kick_mask(struct rq *rq, int which)
 		return rq->scx.cpus_to_kick;
 	case 1:
 		return rq->scx.cpus_to_kick_if_idle;
-	default:
+	case 2:
 		return rq->scx.cpus_to_preempt;
+	default:
+		return rq->scx.cpus_to_wait;
 	}
+}
+
+void scx_helper_init_llist_head(struct llist_head *list) { init_llist_head(list); }
+
+bool scx_helper_llist_add(struct llist_node *node, struct llist_head *list)
+{
+	return llist_add(node, list);
+}
+
+struct llist_node *scx_helper_llist_del_all(struct llist_head *list)
+{
+	return llist_del_all(list);
 }
 
 void scx_helper_init_irq_work(struct irq_work *work,
@@ -290,6 +323,70 @@ struct kthread_worker *scx_helper_create_rt_worker(const char *name)
 	return worker;
 }
 
+/* The debug dump: one at a time, with interrupts off as the C core's. */
+static DEFINE_SPINLOCK(scx_dump_lock);
+
+void scx_helper_dump_lock(unsigned long *flags)
+{
+	spin_lock_irqsave(&scx_dump_lock, *flags);
+}
+
+void scx_helper_dump_unlock(unsigned long flags)
+{
+	spin_unlock_irqrestore(&scx_dump_lock, flags);
+}
+
+int scx_helper_raw_smp_processor_id(void) { return raw_smp_processor_id(); }
+u64 scx_helper_ktime_get_ns(void) { return ktime_get_ns(); }
+char scx_helper_task_state_char(struct task_struct *p) { return task_state_to_char(p); }
+
+/* printf formats that Rust's formatting has no equivalent of. */
+int scx_helper_snprint_sym(char *buf, size_t size, unsigned long addr)
+{
+	return scnprintf(buf, size, "%pS", (void *)addr);
+}
+
+int scx_helper_snprint_ptr(char *buf, size_t size, const void *ptr)
+{
+	return scnprintf(buf, size, "%p", ptr);
+}
+
+int scx_helper_snprint_sym_short(char *buf, size_t size, const void *addr)
+{
+	return scnprintf(buf, size, "%ps", addr);
+}
+
+int scx_helper_snprint_cpumask(char *buf, size_t size,
+			       const struct cpumask *mask)
+{
+	return scnprintf(buf, size, "%*pb", cpumask_pr_args(mask));
+}
+
+/* Whether no CPU is isolated from scheduling domains ("isolcpus="). */
+bool scx_helper_domain_isolation_off(void)
+{
+	return cpumask_equal(housekeeping_cpumask(HK_TYPE_DOMAIN),
+			     cpu_possible_mask);
+}
+
+/* The watchdog's periodic walk, on an unbound workqueue as the C core's. */
+void scx_helper_init_delayed_work(struct delayed_work *dwork,
+				  void (*fn)(struct work_struct *))
+{
+	INIT_DELAYED_WORK(dwork, fn);
+}
+
+bool scx_helper_queue_delayed_work(struct delayed_work *dwork,
+				   unsigned long delay)
+{
+	return queue_delayed_work(system_unbound_wq, dwork, delay);
+}
+
+unsigned long scx_helper_msecs_to_jiffies(unsigned int ms)
+{
+	return msecs_to_jiffies(ms);
+}
+
 void scx_helper_init_kthread_work(struct kthread_work *work,
 				  void (*fn)(struct kthread_work *))
 {
@@ -307,6 +404,16 @@ unsigned long scx_helper_layout(unsigned int i)
 	};
 
 	return i < ARRAY_SIZE(layout) ? layout[i] : ~0UL;
+}
+
+void scx_helper_printk_deferred_warn(const char *msg)
+{
+	printk_deferred(KERN_WARNING "sched_ext: %s\n", msg);
+}
+
+void scx_helper_printk_lvl(const char *log_lvl, const char *msg)
+{
+	printk("%s%s", log_lvl, msg);
 }
 
 void scx_helper_warn(const char *msg)

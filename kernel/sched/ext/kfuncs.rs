@@ -271,7 +271,7 @@ extern "C" fn scx_rs_bpf_kick_cpu(cpu: i32, flags: u64) {
 }
 
 /// Formats a BPF `bstr` message into `out`, like bpf_trace_printk().
-fn bstr_format(
+pub(crate) fn bstr_format(
     out: &mut exit::FmtBuf<'_>,
     fmt: *const u8,
     data: *const u64,
@@ -343,6 +343,12 @@ extern "C" fn scx_rs_bpf_exit_bstr(exit_code: i64, fmt: *const u8, data: *const 
 #[no_mangle]
 extern "C" fn scx_rs_bpf_error_bstr(fmt: *const u8, data: *const u64, data_sz: u32) {
     bstr_exit(exit::ERROR_BPF, 0, fmt, data, data_sz);
+}
+
+/// `scx_bpf_dump_bstr()`: a line of the scheduler's part of a debug dump.
+#[no_mangle]
+extern "C" fn scx_rs_bpf_dump_bstr(fmt: *const u8, data: *const u64, data_sz: u32) {
+    crate::dump::bpf_dump_bstr(fmt, data, data_sz);
 }
 
 #[no_mangle]
@@ -489,6 +495,7 @@ crate::bindings::check_prototypes! {
     scx_rs_bpf_kick_cpu,
     scx_rs_bpf_exit_bstr,
     scx_rs_bpf_error_bstr,
+    scx_rs_bpf_dump_bstr,
     scx_rs_bpf_nr_cpu_ids,
     scx_rs_bpf_get_possible_cpumask,
     scx_rs_bpf_get_online_cpumask,

@@ -239,6 +239,21 @@ impl Ops<'_> {
         (p: &Task => p.as_ptr()) -> ()
     );
     ops_call!(
+        /// `ops.dump()`: the scheduler's part of a debug dump.
+        dump => dump, KfMask::UNLOCKED,
+        (ctx: *mut bindings::scx_dump_ctx => ctx) -> ()
+    );
+    ops_call!(
+        /// `ops.dump_cpu()`: its part of the dump of `cpu`.
+        dump_cpu => dump_cpu, KfMask::REST,
+        (ctx: *mut bindings::scx_dump_ctx => ctx, cpu: i32 => cpu, idle: bool => idle) -> ()
+    );
+    ops_call!(
+        /// `ops.dump_task()`: its part of the dump of `p`.
+        dump_task => dump_task, KfMask::REST,
+        (ctx: *mut bindings::scx_dump_ctx => ctx, p: &Task => p.as_ptr()) -> ()
+    );
+    ops_call!(
         /// `ops.cpu_online()`.
         cpu_online => cpu_online, KfMask::UNLOCKED,
         (cpu: i32 => cpu) -> ()

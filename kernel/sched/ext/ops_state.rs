@@ -52,7 +52,8 @@ pub(crate) enum OpsState {
 }
 
 impl OpsState {
-    fn bits(self) -> usize {
+    /// The `SCX_OPSS_*` value.
+    pub(crate) fn bits(self) -> usize {
         match self {
             OpsState::None => bindings::SCX_OPSS_NONE as usize,
             OpsState::Queueing => bindings::SCX_OPSS_QUEUEING as usize,

@@ -105,6 +105,14 @@ pub(crate) fn possible_cpus() -> impl Iterator<Item = Cpu> {
     unsafe { cpus_in(bindings::scx_helper_cpu_possible_mask()) }
 }
 
+/// The online CPUs, in increasing order, as the walk finds them: a CPU
+/// going on- or offline meanwhile may or may not be visited.
+pub(crate) fn online_cpus() -> impl Iterator<Item = Cpu> {
+    // SAFETY: the online mask is a kernel global of possible CPUs, changed
+    // with atomic bit operations only.
+    unsafe { cpus_in(bindings::scx_helper_cpu_online_mask()) }
+}
+
 /// The kick masks of an rq, `rq->scx.cpus_to_*`, as numbered by
 /// `scx_helper_rq_kick_mask()`.
 #[derive(Clone, Copy)]
@@ -116,6 +124,8 @@ pub(crate) enum KickMask {
     IfIdle = 1,
     /// `cpus_to_preempt`: also end the running ext task's slice.
     Preempt = 2,
+    /// `cpus_to_wait`: wait for a scheduling cycle (`SCX_KICK_WAIT`).
+    Wait = 3,
 }
 
 /// A cpumask shared between CPUs and only changed with atomic bit
@@ -145,6 +155,11 @@ impl<'a> CpuSet<'a> {
     pub(crate) fn test_and_clear(self, cpu: Cpu) -> bool {
         // SAFETY: as in `set`.
         unsafe { bindings::scx_helper_cpumask_test_and_clear_cpu(cpu.id(), self.0) }
+    }
+
+    /// The C mask, for printing.
+    pub(crate) fn as_ptr(self) -> *const bindings::cpumask {
+        self.0
     }
 
     /// The CPUs in the mask, in increasing order, as they are when the walk
@@ -211,6 +226,19 @@ impl Rq {
         }
     }
 
+    /// Sets `rq->scx.cpuperf_target`, which schedutil reads without the rq
+    /// lock (`scx_cpuperf_target()`, a `READ_ONCE()`).
+    pub(crate) fn set_cpuperf_target(&self, perf: u32) {
+        // SAFETY: an aligned u32 in an rq, which lives forever; the readers
+        // expect racy updates, and a volatile store is not torn.
+        unsafe {
+            core::ptr::write_volatile(
+                core::ptr::addr_of_mut!((*self.as_ptr()).scx.cpuperf_target),
+                perf,
+            )
+        }
+    }
+
     /// The local DSQ. Only the lock holder may touch its queue.
     pub(crate) fn local_dsq(&self) -> &Dsq {
         // SAFETY: the local DSQ is embedded in the rq, which lives forever.
@@ -265,10 +293,19 @@ impl Rq {
     /// Whether this rq is in bypass mode. May be read without the lock: a
     /// stale answer only delays the switch by one scheduling event.
     pub(crate) fn bypassing(&self) -> bool {
+        self.flags_racy() & bindings::SCX_RQ_BYPASSING != 0
+    }
+
+    /// Whether the rq is online for sched_ext (`scx_rq_online()`). May be
+    /// read without the lock, by a dispatcher choosing it: a CPU that goes
+    /// offline meanwhile is caught by the enqueue on it.
+    pub(crate) fn online_racy(&self) -> bool {
+        self.flags_racy() & bindings::SCX_RQ_ONLINE != 0
+    }
+
+    fn flags_racy(&self) -> u32 {
         // SAFETY: plain read of a word-sized field, as the C code does.
-        let flags =
-            unsafe { core::ptr::read_volatile(core::ptr::addr_of!((*self.as_ptr()).scx.flags)) };
-        flags & bindings::SCX_RQ_BYPASSING != 0
+        unsafe { core::ptr::read_volatile(core::ptr::addr_of!((*self.as_ptr()).scx.flags)) }
     }
 }
 
@@ -355,6 +392,35 @@ impl RqLocked {
         // SAFETY: we hold the lock of `p`'s rq until the borrow of `self`
         // ends.
         unsafe { TaskScx::assume(p) }
+    }
+
+    /// The ext tasks queued on this rq, `rq->scx.runnable_list`, in the
+    /// order they became runnable.
+    ///
+    /// The iterator borrows the lock mutably, so nothing can requeue a task,
+    /// which would change the list under the walk, until it is dropped.
+    pub(crate) fn runnable_tasks(&mut self) -> impl Iterator<Item = TaskScx<'_>> + '_ {
+        let head = self.runnable_list();
+        // SAFETY: we hold the lock that protects the list.
+        let mut node = unsafe { (*head).next };
+        core::iter::from_fn(move || {
+            if node == head {
+                return None;
+            }
+            let off = core::mem::offset_of!(bindings::task_struct, scx)
+                + core::mem::offset_of!(bindings::sched_ext_entity, runnable_node);
+            // SAFETY: every node on the list is the `scx.runnable_node` of a
+            // queued task of this rq, which stays queued and linked while we
+            // hold the lock; the exclusive borrow keeps us from unlinking it.
+            let p = unsafe {
+                let p = Task::from_raw((node as *mut u8).sub(off) as *const bindings::task_struct);
+                node = (*node).next;
+                p
+            };
+            // SAFETY: a task on this rq's list is on this rq, whose lock we
+            // hold for as long as the iterator borrows `self`.
+            Some(unsafe { TaskScx::assume(p) })
+        })
     }
 
     /// The rq-locked fields of the task running on this CPU.
@@ -476,6 +542,12 @@ impl core::ops::Deref for RqIrqGuard {
 
     fn deref(&self) -> &RqLocked {
         &self.locked
+    }
+}
+
+impl core::ops::DerefMut for RqIrqGuard {
+    fn deref_mut(&mut self) -> &mut RqLocked {
+        &mut self.locked
     }
 }
 

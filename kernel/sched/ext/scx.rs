@@ -35,6 +35,7 @@ mod abi;
 mod bindings;
 mod class;
 mod dsq;
+mod dump;
 mod enable;
 mod exit;
 mod idle;
@@ -48,6 +49,7 @@ mod rq;
 mod task;
 #[cfg(CONFIG_SCHED_CLASS_EXT_RUST_KUNIT_TEST)]
 mod tests;
+mod watchdog;
 
 /// Whether a BPF scheduler is loaded (the `__scx_ops_enabled` static key).
 pub(crate) fn scx_enabled() -> bool {
@@ -87,6 +89,7 @@ fn init_early() {
     }
     dsq::init();
     idle::init();
+    watchdog::init();
 }
 
 /// Setup from the initcall, once allocation and kthreads work.

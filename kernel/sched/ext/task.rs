@@ -156,6 +156,11 @@ impl Task {
     }
 
     /// Whether this is a CPU's idle task.
+    pub(crate) fn on_idle_class(&self) -> bool {
+        self.sched_class() == core::ptr::addr_of!(bindings::idle_sched_class)
+    }
+
+    /// Whether this is an idle task that has started idling (`PF_IDLE`).
     pub(crate) fn is_idle(&self) -> bool {
         // SAFETY: `self` is a live task.
         unsafe { bindings::scx_helper_is_idle_task(self.as_ptr()) }
@@ -341,6 +346,7 @@ impl<'a> TaskScx<'a> {
     scx_field!(ddsp_dsq_id, set_ddsp_dsq_id, ddsp_dsq_id, u64);
     scx_field!(ddsp_enq_flags, set_ddsp_enq_flags, ddsp_enq_flags, u64);
     scx_field!(dsq, set_dsq, dsq, *mut bindings::scx_dispatch_q);
+    scx_field!(runnable_at, set_runnable_at, runnable_at, usize);
 
     /// Sets `flag` in `p->scx.flags`.
     pub(crate) fn set_scx_flag(&self, flag: u32) {
