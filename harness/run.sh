@@ -86,7 +86,7 @@ vng_args() {
 	# Without an initramfs the kernel mounts the 9p root itself, by the
 	# tag vng gives it, /dev/root; vng 1.42 does not say root= for 9p.
 	local a=(--run "$OBJ/$KIMAGE" --cpus "$GUEST_CPUS" --memory "$GUEST_MEM"
-		--force-9p --append "root=/dev/root panic=-1 oops=panic")
+		--force-9p --append "root=/dev/root panic=-1 oops=panic${GUEST_APPEND:+ $GUEST_APPEND}")
 	[ "$ACCEL" = tcg ] && a+=(--disable-kvm)
 	# The benchmark's guests count instructions: their clock is a path
 	# length that the host's load does not change.
@@ -270,6 +270,46 @@ suite_schedulers() {
 	rows schedulers "$dir" --tests "$@"
 }
 
+# scx_qmap's fault injection: each case must end in an orderly ejection with
+# the right exit kind and a debug dump, and the next attach must work (see
+# harness/guest/faults.sh; results.py FAULTS says what each must report).
+FAULT_CASES=(
+	"qmap_error=-e 1000"
+	"qmap_stall_user=-t 20"
+	"qmap_stall_kernel=-T 20"
+	"qmap_dispatch_loop=-l 100"
+	"qmap_large_dump=-e 1000 -D 65536"
+)
+
+suite_faults() {
+	local dir=$RUNDIR/$CONFIG_NAME/faults names=() c tmo
+	for c in "${FAULT_CASES[@]}"; do names+=("${c%%=*}"); done
+	plan faults "${names[@]}"
+	plan boot faults
+	build_schedulers scx_qmap scx_simple
+	tmo=$((BOOT_TIMEOUT + ${#names[@]} * 120))
+	msg "injecting faults with scx_qmap in a $ACCEL guest (timeout $tmo s); logs: $dir"
+	vm_run "$dir" "$tmo" "$HARNESS/guest/faults.sh" "$dir" \
+		"$SCX_OUT/build/bin/scx_qmap" "$SCX_OUT/build/bin/scx_simple" "${FAULT_CASES[@]}"
+	rows faults "$dir" --tests "${names[@]}"
+}
+
+# A guest with a possible CPU that was never brought up (maxcpus=1 of two):
+# its idle task has not run yet, which the enable and disable walks must
+# still recognise.  The selftest skips in the other guests.
+MAXCPUS_TEST=offline_cpu_attach
+
+suite_maxcpus() {
+	local dir=$RUNDIR/$CONFIG_NAME/maxcpus
+	build_selftests
+	plan maxcpus "$MAXCPUS_TEST"
+	plan boot maxcpus
+	msg "running $MAXCPUS_TEST in a $ACCEL guest booted with maxcpus=1 (timeout $((BOOT_TIMEOUT + 120)) s); logs: $dir"
+	GUEST_APPEND="maxcpus=1" vm_run "$dir" "$((BOOT_TIMEOUT + 120))" \
+		"$HARNESS/guest/selftests.sh" "$dir" "$SELFTESTS_OUT/runner" -t "$MAXCPUS_TEST"
+	rows selftests "$dir" --name maxcpus --tests "$MAXCPUS_TEST"
+}
+
 # --- armhf ------------------------------------------------------------------
 #
 # 32-bit ARM runs under qemu-system-arm on QEMU's virt machine with a busybox
@@ -380,7 +420,11 @@ check_arch() {
 	case "$ARCH" in
 	x86_64)
 		suite_selftests
+		suite_maxcpus
 		suite_schedulers "${SCHEDULERS[@]}"
+		# scx_qmap does not load on the Rust core yet (it needs
+		# ops.cpu_release()): its fault injection runs on the C core.
+		if [ "$IMPL" = c ]; then suite_faults; fi
 		;;
 	armhf) suite_armhf ;;
 	esac

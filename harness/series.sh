@@ -190,17 +190,35 @@ series_date() { git -C "$REPO" log -1 --format=%ct HEAD 2>/dev/null || echo 0; }
 
 # checkpatch_dir OUTDIR PATCH...: checkpatch --strict on each patch; OUTDIR
 # gets NAME.checkpatch (its output) for each.
+#
+# checkpatch warns about every patch that adds a file and leaves MAINTAINERS
+# alone ("does MAINTAINERS need updating?"), whether or not an entry already
+# covers the file.  For such a patch, the MAINTAINERS sections that
+# get_maintainer.pl finds for each added file are appended, as "covered:"
+# or "uncovered:" lines, so that results.py can tell the two apart.
 checkpatch_patches() {
-	local out=$1 p rc
+	local out=$1 p rc f sec res
 	shift
 	mkdir -p "$out"
 	for p in "$@"; do
+		res=$out/$(basename "$p").checkpatch
 		set +e
 		perl "$SRC/scripts/checkpatch.pl" --strict --no-tree --color=never \
-			${CHECKPATCH_EXTRA:-} "$p" >"$out/$(basename "$p").checkpatch" 2>&1
+			${CHECKPATCH_EXTRA:-} "$p" >"$res" 2>&1
 		rc=$?
 		set -e
-		echo "exit=$rc" >>"$out/$(basename "$p").checkpatch"
+		echo "exit=$rc" >>"$res"
+		grep -q '^WARNING: added, moved or deleted file(s), does MAINTAINERS need updating?' "$res" || continue
+		for f in $(awk '/^diff --git /{f=$4; sub(/^b\//, "", f)} /^new file mode/{print f}' "$p"); do
+			sec=$(cd "$SRC" && perl scripts/get_maintainer.pl --no-git --no-git-fallback \
+				--sections -f "$f" 2>/dev/null | grep -vE '^([A-Z]:|THE REST$|$)' |
+				head -n 1)
+			if [ -n "$sec" ]; then
+				echo "covered: $f by $sec" >>"$res"
+			else
+				echo "uncovered: $f" >>"$res"
+			fi
+		done
 	done
 }
 
