@@ -174,5 +174,5 @@ unsigned long scx_helper_layout(unsigned int i);
 
 /* diagnostics */
 void scx_helper_warn(const char *msg);
-void scx_helper_printk_deferred_warn(const char *msg);
+void scx_helper_printk_deferred(const char *msg);
 void scx_helper_printk_lvl(const char *log_lvl, const char *msg);

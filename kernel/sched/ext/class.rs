@@ -813,8 +813,10 @@ pub(crate) fn pick_task(rq: &RqLocked) -> *mut bindings::task_struct {
                 // most likely by mistake: say so once per scheduler. In
                 // bypass mode the core zeroes slices itself.
                 if !rq.bypassing() && !WARNED_ZERO_SLICE.swap(true, Ordering::Relaxed) {
-                    let mut buf = [0u8; 64];
+                    let mut buf = [0u8; 96];
                     let mut w = crate::exit::FmtBuf::new(&mut buf);
+                    // KERN_WARNING, then the message.
+                    w.write_bytes(b"\x014sched_ext: ");
                     let _ = write!(
                         w,
                         "{}[{}] has zero slice in pick_task_scx()",
@@ -824,7 +826,7 @@ pub(crate) fn pick_task(rq: &RqLocked) -> *mut bindings::task_struct {
                     // SAFETY: NUL-terminated by `FmtBuf`; printk_deferred()
                     // is the printk that is safe under an rq lock.
                     unsafe {
-                        bindings::scx_helper_printk_deferred_warn(
+                        bindings::scx_helper_printk_deferred(
                             w.as_bytes_with_nul().as_ptr() as *const _
                         )
                     };

@@ -950,6 +950,13 @@ pub(crate) fn switched_from(o: Ops<'_>, p: TaskScx<'_>) {
 pub(crate) fn hotplug(cpu: Cpu, online: bool) {
     HOTPLUG_SEQ.fetch_add(1, Ordering::Relaxed);
     if !HOTPLUG_OPS.load(Ordering::Relaxed) {
+        // A scheduler being enabled that has not reached ops.init() yet
+        // cannot learn of this event, and may have counted the CPU wrongly:
+        // end it with a request to restart, as the C core does. With no
+        // scheduler, or one on its way out, the claim does nothing.
+        if state() == EnableState::Enabling {
+            hotplug_exit(cpu, online);
+        }
         return;
     }
     // SAFETY: hotplug callbacks run with the CPU hotplug lock held for
@@ -962,16 +969,22 @@ pub(crate) fn hotplug(cpu: Cpu, online: bool) {
         o.cpu_offline(cpu.id())
     };
     if called.is_none() {
-        exit::raise(
-            exit::UNREG_KERN,
-            (bindings::SCX_ECODE_ACT_RESTART | bindings::SCX_ECODE_RSN_HOTPLUG) as i64,
-            format_args!(
-                "cpu {} going {}, exiting scheduler",
-                cpu.id(),
-                if online { "online" } else { "offline" }
-            ),
-        );
+        hotplug_exit(cpu, online);
     }
+}
+
+/// Ends the scheduler for a hotplug event it cannot handle, asking its
+/// loader to restart it.
+fn hotplug_exit(cpu: Cpu, online: bool) {
+    exit::raise(
+        exit::UNREG_KERN,
+        (bindings::SCX_ECODE_ACT_RESTART | bindings::SCX_ECODE_RSN_HOTPLUG) as i64,
+        format_args!(
+            "cpu {} going {}, exiting scheduler",
+            cpu.id(),
+            if online { "online" } else { "offline" }
+        ),
+    );
 }
 
 /// `scx_check_setscheduler()`.

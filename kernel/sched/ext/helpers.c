@@ -406,14 +406,23 @@ unsigned long scx_helper_layout(unsigned int i)
 	return i < ARRAY_SIZE(layout) ? layout[i] : ~0UL;
 }
 
-void scx_helper_printk_deferred_warn(const char *msg)
+/*
+ * printk()s whose level is a string the caller passes at run time: @msg
+ * starts with a KERN_<LEVEL> here, and @log_lvl is one below.
+ */
+void scx_helper_printk_deferred(const char *msg)
 {
-	printk_deferred(KERN_WARNING "sched_ext: %s\n", msg);
+	printk_deferred("%s\n", msg);
 }
 
 void scx_helper_printk_lvl(const char *log_lvl, const char *msg)
 {
-	printk("%s%s", log_lvl, msg);
+	/*
+	 * printk() itself, with the level as its first %s: the macro wants
+	 * a KERN_<LEVEL> literal, which print_scx_info()'s caller does not
+	 * give us.
+	 */
+	_printk("%s%s", log_lvl, msg);
 }
 
 void scx_helper_warn(const char *msg)
