@@ -68,7 +68,7 @@ static enum scx_test_status run(void *ctx)
 	int i;
 
 	dctx->link = bpf_map__attach_struct_ops(skel->maps.destroy_dsq_dispatch_ops);
-	SCX_FAIL_IF(!dctx->link, "Failed to attach scheduler");
+	SCX_FAIL_IF(!dctx->link, "Failed to attach scheduler (%d)", -errno);
 
 	/* Each yield ends a slice and sends the CPU to ops.dispatch(). */
 	for (i = 0; i < NR_BUSY; i++) {

@@ -115,7 +115,7 @@ static enum scx_test_status run(void *ctx)
 	skel->bss->bad_cpu = BAD_CPU;
 
 	dctx->link = bpf_map__attach_struct_ops(skel->maps.dsp_local_on_disallowed_ops);
-	SCX_FAIL_IF(!dctx->link, "Failed to attach scheduler");
+	SCX_FAIL_IF(!dctx->link, "Failed to attach scheduler (%d)", -errno);
 
 	deadline = now_ms() + EXIT_WAIT_MS;
 	while (!UEI_EXITED(skel, uei)) {

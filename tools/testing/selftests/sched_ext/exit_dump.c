@@ -66,7 +66,7 @@ static struct exit_dump *run_once(u32 dump_len)
 	}
 	link = bpf_map__attach_struct_ops(skel->maps.exit_dump_ops);
 	if (!link) {
-		SCX_ERR("Failed to attach scheduler");
+		SCX_ERR("Failed to attach scheduler (%d)", -errno);
 		exit_dump__destroy(skel);
 		return NULL;
 	}
@@ -86,7 +86,7 @@ static enum scx_test_status run(void *ctx)
 
 	/* The default length holds the whole dump of a small machine. */
 	skel = run_once(0);
-	SCX_FAIL_IF(!skel, "The first scheduler did not run");
+	SCX_FAIL_IF(!skel, "The first scheduler could not be loaded and attached");
 	SCX_EQ(skel->data->uei.kind, EXIT_KIND(SCX_EXIT_ERROR_BPF));
 	SCX_FAIL_IF(strcmp(skel->data->uei.msg, "exit_dump: error on purpose"),
 		    "Unexpected message \"%s\"", skel->data->uei.msg);
@@ -114,7 +114,7 @@ static enum scx_test_status run(void *ctx)
 
 	/* A short one is cut, and says so at its end. */
 	skel = run_once(1024);
-	SCX_FAIL_IF(!skel, "The second scheduler did not run");
+	SCX_FAIL_IF(!skel, "The second scheduler could not be loaded and attached");
 	SCX_EQ(skel->data->uei.kind, EXIT_KIND(SCX_EXIT_ERROR_BPF));
 	dump = skel->data_uei_dump->uei_dump;
 	len = strnlen(dump, 1024);

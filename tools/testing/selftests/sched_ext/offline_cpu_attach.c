@@ -146,7 +146,7 @@ static enum scx_test_status run(void *ctx)
 
 	/* With the CPU offline: attach, run a while and detach. */
 	octx->link = bpf_map__attach_struct_ops(skel->maps.offline_cpu_attach_ops);
-	SCX_FAIL_IF(!octx->link, "Failed to attach scheduler");
+	SCX_FAIL_IF(!octx->link, "Failed to attach scheduler (%d)", -errno);
 	usleep(ATTACH_MS * 1000);
 	SCX_EQ(skel->data->uei.kind, EXIT_KIND(SCX_EXIT_NONE));
 	bpf_link__destroy(octx->link);
@@ -167,8 +167,9 @@ static enum scx_test_status run(void *ctx)
 	/* Again, with a scheduler attached. */
 	skel->data->uei.kind = EXIT_KIND(SCX_EXIT_NONE);
 	octx->link = bpf_map__attach_struct_ops(skel->maps.offline_cpu_attach_ops);
-	SCX_FAIL_IF(!octx->link, "Failed to attach scheduler with CPU %d online",
-		    octx->cpu);
+	SCX_FAIL_IF(!octx->link,
+		    "Failed to attach scheduler with CPU %d online (%d)",
+		    octx->cpu, -errno);
 	SCX_FAIL_IF(!spin_on_cpu(octx),
 		    "Could not execute on CPU %d with the scheduler attached",
 		    octx->cpu);

@@ -79,7 +79,7 @@ static enum scx_test_status run(void *ctx)
 	u64 normal;
 
 	pctx->link = bpf_map__attach_struct_ops(skel->maps.pm_bypass_ops);
-	SCX_FAIL_IF(!pctx->link, "Failed to attach scheduler");
+	SCX_FAIL_IF(!pctx->link, "Failed to attach scheduler (%d)", -errno);
 
 	/* Attached: no CPU is in bypass mode any more. */
 	skel->bss->armed = true;

@@ -102,8 +102,9 @@ static enum scx_test_status run_cycle(struct reattach_ctx *rctx, int cycle)
 	skel->bss->error_in_running = in_running;
 
 	rctx->bad = bpf_map__attach_struct_ops(skel->maps.reattach_bad_ops);
-	SCX_FAIL_IF(!rctx->bad, "Cycle %d: failed to attach the failing scheduler",
-		    cycle);
+	SCX_FAIL_IF(!rctx->bad,
+		    "Cycle %d: failed to attach the failing scheduler (%d)",
+		    cycle, -errno);
 
 	deadline = now_ms() + EXIT_WAIT_MS;
 	while (!UEI_EXITED(skel, uei_bad)) {
@@ -129,8 +130,8 @@ static enum scx_test_status run_cycle(struct reattach_ctx *rctx, int cycle)
 
 	rctx->good = bpf_map__attach_struct_ops(skel->maps.reattach_good_ops);
 	SCX_FAIL_IF(!rctx->good,
-		    "Cycle %d: failed to attach a scheduler after an error exit",
-		    cycle);
+		    "Cycle %d: failed to attach a scheduler after an error exit (%d)",
+		    cycle, -errno);
 	SCX_FAIL_IF(!wait_state("enabled", STATE_WAIT_MS),
 		    "Cycle %d: %s does not read \"enabled\"", cycle, SCX_STATE);
 	SCX_FAIL_IF(read_str(SCX_OPS, buf, sizeof(buf)),

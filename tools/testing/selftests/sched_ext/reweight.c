@@ -128,7 +128,7 @@ static enum scx_test_status run(void *ctx)
 	skel->bss->target_pid = rctx->child;
 
 	rctx->link = bpf_map__attach_struct_ops(skel->maps.reweight_ops);
-	SCX_FAIL_IF(!rctx->link, "Failed to attach scheduler");
+	SCX_FAIL_IF(!rctx->link, "Failed to attach scheduler (%d)", -errno);
 
 	SCX_FAIL_IF(write(rctx->go_fd, "g", 1) != 1, "Failed to start child");
 	pfd.fd = rctx->ready_fd;

@@ -99,7 +99,7 @@ static enum scx_test_status run(void *ctx)
 
 	skel->bss->target_pid = cctx->child;
 	cctx->link = bpf_map__attach_struct_ops(skel->maps.set_cpumask_load_ops);
-	SCX_FAIL_IF(!cctx->link, "Failed to attach scheduler");
+	SCX_FAIL_IF(!cctx->link, "Failed to attach scheduler (%d)", -errno);
 
 	SCX_FAIL_IF(!wait_reports(skel, 0, REPORT_WAIT_MS),
 		    "No ops.set_cpumask() for the child after attaching");

@@ -105,7 +105,7 @@ static enum scx_test_status run(void *ctx)
 	SCX_EQ(skel->struct_ops.stall_ops->timeout_ms, STALL_TIMEOUT_MS);
 
 	sctx->link = bpf_map__attach_struct_ops(skel->maps.stall_ops);
-	SCX_FAIL_IF(!sctx->link, "Failed to attach scheduler");
+	SCX_FAIL_IF(!sctx->link, "Failed to attach scheduler (%d)", -errno);
 
 	start = now_ms();
 	sctx->child = fork();

@@ -192,7 +192,7 @@ static enum scx_test_status run(void *ctx)
 		    "Failed to attach to the sched_ext_dump tracepoint");
 
 	dctx->link = bpf_map__attach_struct_ops(skel->maps.sysrq_dump_ops);
-	SCX_FAIL_IF(!dctx->link, "Failed to attach scheduler");
+	SCX_FAIL_IF(!dctx->link, "Failed to attach scheduler (%d)", -errno);
 
 	dctx->kmsg_fd = open("/dev/kmsg", O_RDONLY | O_NONBLOCK);
 	SCX_FAIL_IF(dctx->kmsg_fd < 0, "Failed to open /dev/kmsg (%s)",

@@ -112,7 +112,7 @@ static enum scx_test_status run(void *ctx)
 	u64 deadline;
 
 	sctx->link = bpf_map__attach_struct_ops(skel->maps.sysrq_exit_ops);
-	SCX_FAIL_IF(!sctx->link, "Failed to attach scheduler");
+	SCX_FAIL_IF(!sctx->link, "Failed to attach scheduler (%d)", -errno);
 	SCX_FAIL_IF(!wait_state("enabled", STATE_WAIT_MS),
 		    "%s does not read \"enabled\" after attaching", SCX_STATE);
 	SCX_EQ(skel->data->uei.kind, EXIT_KIND(SCX_EXIT_NONE));
@@ -143,7 +143,8 @@ static enum scx_test_status run(void *ctx)
 
 	/* The core must take a scheduler again. */
 	sctx->link = bpf_map__attach_struct_ops(skel->maps.sysrq_exit_ops);
-	SCX_FAIL_IF(!sctx->link, "Failed to attach scheduler after SysRq-S");
+	SCX_FAIL_IF(!sctx->link, "Failed to attach scheduler after SysRq-S (%d)",
+		    -errno);
 	SCX_FAIL_IF(!wait_state("enabled", STATE_WAIT_MS),
 		    "%s does not read \"enabled\" after attaching again",
 		    SCX_STATE);
