@@ -53,7 +53,9 @@ MARKERS = [
 # sched_ext core's own lines report why it ejected a BPF scheduler ("...
 # disabled (runnable task stall)"): an outcome the tests check, not a
 # kernel bug; a bug of the core itself comes with a WARNING: or BUG: line.
-NOT_MARKERS = re.compile(r"(Kernel )?[Cc]ommand line:|scx-workbench:|\bsched_ext: ")
+# On armhf the runner's own output goes to the console as "SCXWB runner
+# TEST: ..." lines, whose test names (stall) are no report either.
+NOT_MARKERS = re.compile(r"(Kernel )?[Cc]ommand line:|scx-workbench:|\bsched_ext: |SCXWB runner ")
 
 KMSG = re.compile(r"scx-workbench: (suite|test) (\S+) (begin|end)")
 TIMESTAMP = re.compile(r"^\[\s*(\d+\.\d+)\]")
