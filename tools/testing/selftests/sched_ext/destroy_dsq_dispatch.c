@@ -21,6 +21,7 @@
 #include "destroy_dsq_dispatch.bpf.skel.h"
 #include "destroy_dsq_dispatch_test.h"
 #include "scx_test.h"
+#include "safety_util.h"
 
 #define NR_BUSY		2
 #define MIN_RUN_MS	2000
@@ -31,14 +32,6 @@ struct destroy_ctx {
 	struct bpf_link *link;
 	pid_t busy[NR_BUSY];
 };
-
-static u64 now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec * 1000ULL + ts.tv_nsec / 1000000;
-}
 
 static enum scx_test_status setup(void **ctx)
 {

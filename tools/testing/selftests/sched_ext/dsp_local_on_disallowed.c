@@ -22,6 +22,7 @@
 #include <unistd.h>
 #include "dsp_local_on_disallowed.bpf.skel.h"
 #include "scx_test.h"
+#include "safety_util.h"
 
 #define TARGET_COMM	"scx_dlod_target"
 #define ALLOWED_CPU	0
@@ -34,14 +35,6 @@ struct dlod_ctx {
 	struct bpf_link *link;
 	pid_t child;
 };
-
-static u64 now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec * 1000ULL + ts.tv_nsec / 1000000;
-}
 
 /* Names and pins itself, tells the parent, then keeps waking up. */
 static void dlod_child(int ready_fd)

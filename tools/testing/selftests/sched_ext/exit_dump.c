@@ -16,16 +16,9 @@
 #include <unistd.h>
 #include "exit_dump.bpf.skel.h"
 #include "scx_test.h"
+#include "safety_util.h"
 
 #define EXIT_WAIT_MS	20000
-
-static u64 now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec * 1000ULL + ts.tv_nsec / 1000000;
-}
 
 /* Whether a line of @dump starts with @prefix. */
 static bool has_line(const char *dump, const char *prefix)

@@ -25,6 +25,7 @@
 #include <unistd.h>
 #include "offline_cpu_attach.bpf.skel.h"
 #include "scx_test.h"
+#include "safety_util.h"
 #include "util.h"
 
 #define CPU_SYSFS	"/sys/devices/system/cpu"
@@ -40,14 +41,6 @@ struct offline_ctx {
 	bool pinned;
 	cpu_set_t saved_mask;
 };
-
-static u64 now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec * 1000ULL + ts.tv_nsec / 1000000;
-}
 
 /* The first present CPU whose "online" file reads 0, or -1. */
 static int find_offline_cpu(void)

@@ -19,11 +19,11 @@
 #include <unistd.h>
 #include "reattach_after_error.bpf.skel.h"
 #include "scx_test.h"
+#include "safety_util.h"
 
 #define NR_CYCLES	6
 #define EXIT_WAIT_MS	10000
 #define STATE_WAIT_MS	5000
-#define SCX_STATE	"/sys/kernel/sched_ext/state"
 #define SCX_ROOT	"/sys/kernel/sched_ext/root"
 #define SCX_OPS		"/sys/kernel/sched_ext/root/ops"
 
@@ -32,47 +32,6 @@ struct reattach_ctx {
 	struct bpf_link *bad;
 	struct bpf_link *good;
 };
-
-static u64 now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec * 1000ULL + ts.tv_nsec / 1000000;
-}
-
-/* Reads a one-line sysfs file into @buf, without the newline. */
-static int read_str(const char *path, char *buf, size_t len)
-{
-	FILE *f;
-	int ret = 0;
-
-	f = fopen(path, "r");
-	if (!f)
-		return -errno;
-	if (!fgets(buf, len, f))
-		ret = -EIO;
-	else
-		buf[strcspn(buf, "\n")] = '\0';
-	fclose(f);
-	return ret;
-}
-
-/* Waits up to @timeout_ms for the sysfs state to read @want. */
-static bool wait_state(const char *want, unsigned int timeout_ms)
-{
-	u64 deadline = now_ms() + timeout_ms;
-	char state[32];
-
-	while (true) {
-		if (!read_str(SCX_STATE, state, sizeof(state)) &&
-		    !strcmp(state, want))
-			return true;
-		if (now_ms() > deadline)
-			return false;
-		usleep(10000);
-	}
-}
 
 static void put_cycle(struct reattach_ctx *rctx)
 {

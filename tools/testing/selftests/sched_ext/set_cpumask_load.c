@@ -18,6 +18,7 @@
 #include <unistd.h>
 #include "set_cpumask_load.bpf.skel.h"
 #include "scx_test.h"
+#include "safety_util.h"
 
 #define REPORT_WAIT_MS	1000
 
@@ -26,14 +27,6 @@ struct cpumask_ctx {
 	struct bpf_link *link;
 	pid_t child;
 };
-
-static u64 now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec * 1000ULL + ts.tv_nsec / 1000000;
-}
 
 static int pin_to(pid_t pid, int cpu)
 {

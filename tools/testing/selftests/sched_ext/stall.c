@@ -21,6 +21,7 @@
 #include <unistd.h>
 #include "stall.bpf.skel.h"
 #include "scx_test.h"
+#include "safety_util.h"
 
 #define SCHED_EXT		7
 #define STALL_TIMEOUT_MS	1000
@@ -32,14 +33,6 @@ struct stall_ctx {
 	struct bpf_link *link;
 	pid_t child;
 };
-
-static u64 now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec * 1000ULL + ts.tv_nsec / 1000000;
-}
 
 static void stall_child(void)
 {

@@ -27,9 +27,8 @@
 #include <unistd.h>
 #include "sysrq_dump.bpf.skel.h"
 #include "scx_test.h"
+#include "safety_util.h"
 
-#define SYSRQ_TRIGGER	"/proc/sysrq-trigger"
-#define SCX_STATE	"/sys/kernel/sched_ext/state"
 #define SCX_OPS		"/sys/kernel/sched_ext/root/ops"
 #define SCX_OPS_NAME	"sysrq_dump_sched"
 #define ACTION_MSG	"Trigger sched_ext debug dump"
@@ -43,44 +42,6 @@ struct dump_ctx {
 	int kmsg_fd;
 	pid_t blocked;
 };
-
-static u64 now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec * 1000ULL + ts.tv_nsec / 1000000;
-}
-
-static int sysrq(char key)
-{
-	ssize_t ret;
-	int fd;
-
-	fd = open(SYSRQ_TRIGGER, O_WRONLY);
-	if (fd < 0)
-		return -errno;
-	ret = write(fd, &key, 1);
-	close(fd);
-	return ret == 1 ? 0 : -EIO;
-}
-
-/* Reads a one-line sysfs file into @buf, without the newline. */
-static int read_str(const char *path, char *buf, size_t len)
-{
-	FILE *f;
-	int ret = 0;
-
-	f = fopen(path, "r");
-	if (!f)
-		return -errno;
-	if (!fgets(buf, len, f))
-		ret = -EIO;
-	else
-		buf[strcspn(buf, "\n")] = '\0';
-	fclose(f);
-	return ret;
-}
 
 /*
  * Reads the kernel log records after @fd's position until one contains
