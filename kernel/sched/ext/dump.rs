@@ -527,7 +527,7 @@ fn task_state_raw(p: TaskScx<'_>) -> u32 {
 pub(crate) fn delta_msecs(at: usize, now: usize) -> i64 {
     // SAFETY: pure arithmetic.
     let ms = |j: usize| unsafe { bindings::jiffies_to_msecs(j as _) } as i64;
-    if (now.wrapping_sub(at) as isize) < 0 {
+    if crate::watchdog::time_after(at, now) {
         ms(at.wrapping_sub(now))
     } else {
         -ms(now.wrapping_sub(at))
@@ -538,7 +538,9 @@ pub(crate) fn delta_msecs(at: usize, now: usize) -> i64 {
 ///
 /// `ei.kind` NONE is a dump that ends nothing (`sysrq-D`), and is skipped
 /// when no scheduler is loaded.
-fn dump(ei: &bindings::scx_exit_info, buf: &mut [u8]) {
+///
+/// An error exit's dump runs from the exit's irq_work, into the exit info.
+pub(crate) fn dump(ei: &bindings::scx_exit_info, buf: &mut [u8]) {
     let lock = DumpLocked::lock();
     // Preemption off in its own right, as the lock does not disable it on
     // PREEMPT_RT: it keeps the table read below from being freed (the
@@ -588,11 +590,6 @@ fn dump(ei: &bindings::scx_exit_info, buf: &mut [u8]) {
     d.finish();
     drop(guard);
     drop(lock);
-}
-
-/// The dump of an error exit, into the exit info, from the exit's irq_work.
-pub(crate) fn dump_exit(ei: &bindings::scx_exit_info, buf: &mut [u8]) {
-    dump(ei, buf);
 }
 
 /// `sysrq-D`: the state of the loaded scheduler, to the tracepoint only.

@@ -306,7 +306,7 @@ extern "C" fn irq_workfn(_work: *mut bindings::irq_work) {
         // and frees the buffer is queued only below, and no other exit
         // reaches here for this scheduler.
         let (ei, dump) = unsafe { (&*INFO.ei.get(), &mut *DUMP.0.get()) };
-        crate::dump::dump_exit(ei, dump.as_mut_slice());
+        crate::dump::dump(ei, dump.as_mut_slice());
     }
     // SAFETY: the worker was created at boot; queueing is safe from hardirq.
     unsafe { bindings::kthread_queue_work(*DEFERRED.worker.get(), DEFERRED.disable_work.get()) };

@@ -54,7 +54,7 @@ pub(crate) fn jiffies() -> usize {
 }
 
 /// Whether `a` is after `b`, across a wrap of the jiffies counter.
-fn time_after(a: usize, b: usize) -> bool {
+pub(crate) fn time_after(a: usize, b: usize) -> bool {
     (b.wrapping_sub(a) as isize) < 0
 }
 
