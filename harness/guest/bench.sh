@@ -65,7 +65,7 @@ workloads() {
 }
 
 run_one() {
-	local spec=$1 name bin args=() pid i
+	local spec=$1 name bin args=() pid
 	name=${spec%%=*}
 	bin=${spec#*=}
 	kmsg "test $name begin"
@@ -92,10 +92,7 @@ run_one() {
 		echo "$name - fail the scheduler was not attached at the end: $(tail -n 3 "$outdir/$name.out" | tr '\n' ' ')" >>"$out"
 	fi
 	kill -INT "$pid" 2>/dev/null
-	for ((i = 0; i < 150; i++)); do
-		kill -0 "$pid" 2>/dev/null || break
-		sleep 0.1
-	done
+	wait_exit "$pid" 150
 	kill -KILL "$pid" 2>/dev/null
 	wait "$pid" 2>/dev/null
 	wait_state disabled 100

@@ -17,7 +17,7 @@ shift 3
 . "$(dirname "${BASH_SOURCE[0]}")/common.sh"
 
 run_case() {
-	local name=${1%%=*} args=${1#*=} res pid spid i rc
+	local name=${1%%=*} args=${1#*=} res pid spid rc
 	res=$outdir/$name.result
 	: >"$res"
 	kmsg "test $name begin"
@@ -35,17 +35,13 @@ run_case() {
 	fi
 	# The core must eject it by itself: the injected faults end in an
 	# error or a stall, which the watchdog (timeout_ms 5 s) catches.
-	for ((i = 0; i < 600; i++)); do
-		kill -0 "$pid" 2>/dev/null || break
-		sleep 0.1
-	done
-	if kill -0 "$pid" 2>/dev/null; then
+	if wait_exit "$pid" 600; then
+		echo "ejected=1" >>"$res"
+	else
 		echo "ejected=0" >>"$res"
 		kill -INT "$pid" 2>/dev/null
 		sleep 5
 		kill -KILL "$pid" 2>/dev/null
-	else
-		echo "ejected=1" >>"$res"
 	fi
 	wait "$pid"
 	rc=$?
@@ -70,10 +66,7 @@ run_case() {
 	fi
 	sleep 2
 	kill -INT "$pid" 2>/dev/null
-	for ((i = 0; i < 150; i++)); do
-		kill -0 "$pid" 2>/dev/null || break
-		sleep 0.1
-	done
+	wait_exit "$pid" 150
 	kill -KILL "$pid" 2>/dev/null
 	wait "$pid" 2>/dev/null
 	if wait_state disabled 100; then

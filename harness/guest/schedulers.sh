@@ -45,7 +45,7 @@ pin_enable_helper() {
 }
 
 run_one() {
-	local bin=$1 name res spid pid rc i
+	local bin=$1 name res spid pid rc
 	name=$(basename "$bin")
 	res=$outdir/$name.result
 	: >"$res"
@@ -83,15 +83,11 @@ run_one() {
 	# Detach as a user would: SIGINT, then wait for the scheduler to exit
 	# and for the core to finish switching every task back.
 	kill -INT "$pid" 2>/dev/null
-	for ((i = 0; i < 150; i++)); do
-		kill -0 "$pid" 2>/dev/null || break
-		sleep 0.1
-	done
-	if kill -0 "$pid" 2>/dev/null; then
+	if wait_exit "$pid" 150; then
+		echo "exited=1" >>"$res"
+	else
 		echo "exited=0" >>"$res"
 		kill -KILL "$pid" 2>/dev/null
-	else
-		echo "exited=1" >>"$res"
 	fi
 	wait "$pid"
 	rc=$?
