@@ -139,6 +139,54 @@ __bpf_kfunc bool scx_bpf_consume(u64 dsq_id)
 	return scx_rs_bpf_consume(dsq_id);
 }
 
+__bpf_kfunc void scx_bpf_dispatch_from_dsq_set_slice(struct bpf_iter_scx_dsq *it__iter,
+						    u64 slice)
+{
+	scx_rs_bpf_dispatch_from_dsq_set_slice(it__iter, slice);
+}
+
+__bpf_kfunc void scx_bpf_dispatch_from_dsq_set_vtime(struct bpf_iter_scx_dsq *it__iter,
+						    u64 vtime)
+{
+	scx_rs_bpf_dispatch_from_dsq_set_vtime(it__iter, vtime);
+}
+
+__bpf_kfunc bool scx_bpf_dispatch_from_dsq(struct bpf_iter_scx_dsq *it__iter,
+					   struct task_struct *p, u64 dsq_id,
+					   u64 enq_flags)
+{
+	return scx_rs_bpf_dispatch_from_dsq(it__iter, p, dsq_id, enq_flags);
+}
+
+__bpf_kfunc bool scx_bpf_dispatch_vtime_from_dsq(struct bpf_iter_scx_dsq *it__iter,
+						 struct task_struct *p,
+						 u64 dsq_id, u64 enq_flags)
+{
+	return scx_rs_bpf_dispatch_vtime_from_dsq(it__iter, p, dsq_id,
+						  enq_flags);
+}
+
+__bpf_kfunc int bpf_iter_scx_dsq_new(struct bpf_iter_scx_dsq *it, u64 dsq_id,
+				     u64 flags)
+{
+	return scx_rs_bpf_iter_scx_dsq_new(it, dsq_id, flags);
+}
+
+__bpf_kfunc struct task_struct *bpf_iter_scx_dsq_next(struct bpf_iter_scx_dsq *it)
+{
+	return scx_rs_bpf_iter_scx_dsq_next(it);
+}
+
+__bpf_kfunc void bpf_iter_scx_dsq_destroy(struct bpf_iter_scx_dsq *it)
+{
+	scx_rs_bpf_iter_scx_dsq_destroy(it);
+}
+
+__bpf_kfunc u32 scx_bpf_reenqueue_local(void)
+{
+	return scx_rs_bpf_reenqueue_local();
+}
+
 __bpf_kfunc s32 scx_bpf_create_dsq(u64 dsq_id, s32 node)
 {
 	return scx_rs_bpf_create_dsq(dsq_id, node);
@@ -194,6 +242,26 @@ __bpf_kfunc void scx_bpf_put_cpumask(const struct cpumask *cpumask)
 __bpf_kfunc const struct cpumask *scx_bpf_get_idle_cpumask(void)
 {
 	return scx_rs_bpf_get_idle_cpumask();
+}
+
+__bpf_kfunc const struct cpumask *scx_bpf_get_idle_smtmask(void)
+{
+	return scx_rs_bpf_get_idle_smtmask();
+}
+
+__bpf_kfunc u32 scx_bpf_cpuperf_cap(s32 cpu)
+{
+	return scx_rs_bpf_cpuperf_cap(cpu);
+}
+
+__bpf_kfunc u32 scx_bpf_cpuperf_cur(s32 cpu)
+{
+	return scx_rs_bpf_cpuperf_cur(cpu);
+}
+
+__bpf_kfunc void scx_bpf_cpuperf_set(s32 cpu, u32 perf)
+{
+	scx_rs_bpf_cpuperf_set(cpu, perf);
 }
 
 __bpf_kfunc void scx_bpf_put_idle_cpumask(const struct cpumask *idle_mask)
@@ -264,6 +332,10 @@ BTF_KFUNCS_START(scx_kfunc_ids_dispatch)
 BTF_ID_FLAGS(func, scx_bpf_dispatch_nr_slots)
 BTF_ID_FLAGS(func, scx_bpf_dispatch_cancel)
 BTF_ID_FLAGS(func, scx_bpf_consume)
+BTF_ID_FLAGS(func, scx_bpf_dispatch_from_dsq_set_slice, KF_RCU)
+BTF_ID_FLAGS(func, scx_bpf_dispatch_from_dsq_set_vtime, KF_RCU)
+BTF_ID_FLAGS(func, scx_bpf_dispatch_from_dsq, KF_RCU)
+BTF_ID_FLAGS(func, scx_bpf_dispatch_vtime_from_dsq, KF_RCU)
 BTF_KFUNCS_END(scx_kfunc_ids_dispatch)
 
 static const struct btf_kfunc_id_set scx_kfunc_set_dispatch = {
@@ -271,8 +343,21 @@ static const struct btf_kfunc_id_set scx_kfunc_set_dispatch = {
 	.set	= &scx_kfunc_ids_dispatch,
 };
 
+BTF_KFUNCS_START(scx_kfunc_ids_cpu_release)
+BTF_ID_FLAGS(func, scx_bpf_reenqueue_local)
+BTF_KFUNCS_END(scx_kfunc_ids_cpu_release)
+
+static const struct btf_kfunc_id_set scx_kfunc_set_cpu_release = {
+	.owner	= THIS_MODULE,
+	.set	= &scx_kfunc_ids_cpu_release,
+};
+
 BTF_KFUNCS_START(scx_kfunc_ids_unlocked)
 BTF_ID_FLAGS(func, scx_bpf_create_dsq, KF_SLEEPABLE)
+BTF_ID_FLAGS(func, scx_bpf_dispatch_from_dsq_set_slice, KF_RCU)
+BTF_ID_FLAGS(func, scx_bpf_dispatch_from_dsq_set_vtime, KF_RCU)
+BTF_ID_FLAGS(func, scx_bpf_dispatch_from_dsq, KF_RCU)
+BTF_ID_FLAGS(func, scx_bpf_dispatch_vtime_from_dsq, KF_RCU)
 BTF_KFUNCS_END(scx_kfunc_ids_unlocked)
 
 static const struct btf_kfunc_id_set scx_kfunc_set_unlocked = {
@@ -284,14 +369,21 @@ BTF_KFUNCS_START(scx_kfunc_ids_any)
 BTF_ID_FLAGS(func, scx_bpf_kick_cpu)
 BTF_ID_FLAGS(func, scx_bpf_dsq_nr_queued)
 BTF_ID_FLAGS(func, scx_bpf_destroy_dsq)
+BTF_ID_FLAGS(func, bpf_iter_scx_dsq_new, KF_ITER_NEW | KF_RCU_PROTECTED)
+BTF_ID_FLAGS(func, bpf_iter_scx_dsq_next, KF_ITER_NEXT | KF_RET_NULL)
+BTF_ID_FLAGS(func, bpf_iter_scx_dsq_destroy, KF_ITER_DESTROY)
 BTF_ID_FLAGS(func, scx_bpf_exit_bstr, KF_TRUSTED_ARGS)
 BTF_ID_FLAGS(func, scx_bpf_error_bstr, KF_TRUSTED_ARGS)
 BTF_ID_FLAGS(func, scx_bpf_dump_bstr, KF_TRUSTED_ARGS)
+BTF_ID_FLAGS(func, scx_bpf_cpuperf_cap)
+BTF_ID_FLAGS(func, scx_bpf_cpuperf_cur)
+BTF_ID_FLAGS(func, scx_bpf_cpuperf_set)
 BTF_ID_FLAGS(func, scx_bpf_nr_cpu_ids)
 BTF_ID_FLAGS(func, scx_bpf_get_possible_cpumask, KF_ACQUIRE)
 BTF_ID_FLAGS(func, scx_bpf_get_online_cpumask, KF_ACQUIRE)
 BTF_ID_FLAGS(func, scx_bpf_put_cpumask, KF_RELEASE)
 BTF_ID_FLAGS(func, scx_bpf_get_idle_cpumask, KF_ACQUIRE)
+BTF_ID_FLAGS(func, scx_bpf_get_idle_smtmask, KF_ACQUIRE)
 BTF_ID_FLAGS(func, scx_bpf_put_idle_cpumask, KF_RELEASE)
 BTF_ID_FLAGS(func, scx_bpf_test_and_clear_cpu_idle)
 BTF_ID_FLAGS(func, scx_bpf_pick_idle_cpu, KF_RCU)
@@ -914,6 +1006,8 @@ static int __init scx_abi_init(void)
 	BTF_TYPE_EMIT_ENUM(SCX_TASK_DSQ_ON_PRIQ);
 	BTF_TYPE_EMIT_ENUM(SCX_KF_UNLOCKED);
 	BTF_TYPE_EMIT_ENUM(SCX_DSQ_LNODE_ITER_CURSOR);
+	BTF_TYPE_EMIT_ENUM(SCX_OPI_BEGIN);
+	BTF_TYPE_EMIT_ENUM(SCX_TG_ONLINE);
 
 	ret = scx_rs_init();
 	if (ret)
@@ -925,6 +1019,8 @@ static int __init scx_abi_init(void)
 					&scx_kfunc_set_enqueue_dispatch) ?:
 	      register_btf_kfunc_id_set(BPF_PROG_TYPE_STRUCT_OPS,
 					&scx_kfunc_set_dispatch) ?:
+	      register_btf_kfunc_id_set(BPF_PROG_TYPE_STRUCT_OPS,
+					&scx_kfunc_set_cpu_release) ?:
 	      register_btf_kfunc_id_set(BPF_PROG_TYPE_STRUCT_OPS,
 					&scx_kfunc_set_unlocked) ?:
 	      register_btf_kfunc_id_set(BPF_PROG_TYPE_SYSCALL,

@@ -181,6 +181,28 @@ struct sched_ext_ops {
 	char name[SCX_OPS_NAME_LEN];
 };
 
+/*
+ * Callbacks by their index in sched_ext_ops, and the ranges the C core
+ * walks. The Rust core does not use them; they are BPF-visible through
+ * BTF all the same, so they are part of the ABI.
+ */
+#define SCX_OP_IDX(op)	(offsetof(struct sched_ext_ops, op) / sizeof(void (*)(void)))
+
+enum scx_opi {
+	SCX_OPI_BEGIN			= 0,
+	SCX_OPI_NORMAL_BEGIN		= 0,
+	SCX_OPI_NORMAL_END		= SCX_OP_IDX(cpu_online),
+	SCX_OPI_CPU_HOTPLUG_BEGIN	= SCX_OP_IDX(cpu_online),
+	SCX_OPI_CPU_HOTPLUG_END		= SCX_OP_IDX(init),
+	SCX_OPI_END			= SCX_OP_IDX(init),
+};
+
+/* The state of a task group, for the cgroup callbacks. */
+enum scx_tg_flags {
+	SCX_TG_ONLINE		= 1U << 0,
+	SCX_TG_INITED		= 1U << 1,
+};
+
 enum scx_wake_flags {
 	SCX_WAKE_FORK		= WF_FORK,
 	SCX_WAKE_TTWU		= WF_TTWU,
@@ -197,6 +219,7 @@ enum scx_enq_flags {
 	SCX_ENQ_LAST		= 1LLU << 41,
 
 	/* kernel-internal */
+	__SCX_ENQ_INTERNAL_MASK	= 0xffLLU << 56,
 	SCX_ENQ_CLEAR_OPSS	= 1LLU << 56,
 	SCX_ENQ_DSQ_PRIQ	= 1LLU << 57,
 };
@@ -255,6 +278,23 @@ struct bpf_iter_scx_dsq {
 } __aligned(8);
 
 /*
+ * What the core keeps in it: a cursor linked into the DSQ's list after the
+ * last task returned, the DSQ, and what scx_bpf_dispatch_from_dsq_set_*()
+ * recorded for the next move.
+ */
+struct bpf_iter_scx_dsq_kern {
+	struct scx_dsq_list_node	cursor;
+	struct scx_dispatch_q		*dsq;
+	u64				slice;
+	u64				vtime;
+} __aligned(8);
+
+static_assert(sizeof(struct bpf_iter_scx_dsq_kern) <=
+	      sizeof(struct bpf_iter_scx_dsq));
+static_assert(__alignof__(struct bpf_iter_scx_dsq_kern) ==
+	      __alignof__(struct bpf_iter_scx_dsq));
+
+/*
  * Implemented by the Rust core in kernel/sched/ext/: the sched_class
  * callbacks, the struct_ops and sysfs entry points, and the kfunc bodies.
  */
@@ -307,6 +347,21 @@ void scx_rs_bpf_dispatch_vtime(struct task_struct *p, u64 dsq_id, u64 slice,
 u32 scx_rs_bpf_dispatch_nr_slots(void);
 void scx_rs_bpf_dispatch_cancel(void);
 bool scx_rs_bpf_consume(u64 dsq_id);
+u32 scx_rs_bpf_reenqueue_local(void);
+void scx_rs_bpf_dispatch_from_dsq_set_slice(struct bpf_iter_scx_dsq *it,
+					   u64 slice);
+void scx_rs_bpf_dispatch_from_dsq_set_vtime(struct bpf_iter_scx_dsq *it,
+					   u64 vtime);
+bool scx_rs_bpf_dispatch_from_dsq(struct bpf_iter_scx_dsq *it,
+				  struct task_struct *p, u64 dsq_id,
+				  u64 enq_flags);
+bool scx_rs_bpf_dispatch_vtime_from_dsq(struct bpf_iter_scx_dsq *it,
+					struct task_struct *p, u64 dsq_id,
+					u64 enq_flags);
+int scx_rs_bpf_iter_scx_dsq_new(struct bpf_iter_scx_dsq *it, u64 dsq_id,
+				u64 flags);
+struct task_struct *scx_rs_bpf_iter_scx_dsq_next(struct bpf_iter_scx_dsq *it);
+void scx_rs_bpf_iter_scx_dsq_destroy(struct bpf_iter_scx_dsq *it);
 s32 scx_rs_bpf_create_dsq(u64 dsq_id, s32 node);
 void scx_rs_bpf_destroy_dsq(u64 dsq_id);
 s32 scx_rs_bpf_dsq_nr_queued(u64 dsq_id);
@@ -319,6 +374,10 @@ u32 scx_rs_bpf_nr_cpu_ids(void);
 const struct cpumask *scx_rs_bpf_get_possible_cpumask(void);
 const struct cpumask *scx_rs_bpf_get_online_cpumask(void);
 const struct cpumask *scx_rs_bpf_get_idle_cpumask(void);
+const struct cpumask *scx_rs_bpf_get_idle_smtmask(void);
+u32 scx_rs_bpf_cpuperf_cap(s32 cpu);
+u32 scx_rs_bpf_cpuperf_cur(s32 cpu);
+void scx_rs_bpf_cpuperf_set(s32 cpu, u32 perf);
 void scx_rs_bpf_put_cpumask(const struct cpumask *cpumask);
 bool scx_rs_bpf_test_and_clear_cpu_idle(s32 cpu);
 s32 scx_rs_bpf_pick_idle_cpu(const struct cpumask *cpus_allowed, u64 flags);

@@ -166,10 +166,15 @@ unsafe extern "C" fn scx_rs_select_task_rq(
     class::select_task_rq(np, p, prev_cpu, wake_flags)
 }
 
-/// Deferred direct dispatches to other CPUs are not implemented yet (see
-/// `class::direct_dispatch`), so there is nothing to run after a wakeup.
+/// # Safety
+///
+/// The core calls task_woken with the rq locked, unpinned: we may drop it.
 #[no_mangle]
-extern "C" fn scx_rs_task_woken(_rq: *mut bindings::rq, _p: *mut bindings::task_struct) {}
+unsafe extern "C" fn scx_rs_task_woken(rq: *mut bindings::rq, _p: *mut bindings::task_struct) {
+    // SAFETY: the rq is locked, so preemption is off, until we return.
+    let (np, mut rq) = unsafe { (NoPreempt::assume(), RqLocked::assume(rq)) };
+    class::task_woken(np, &mut rq);
+}
 
 /// # Safety
 ///
@@ -440,9 +445,13 @@ extern "C" fn scx_can_stop_tick(rq: *mut bindings::rq) -> bool {
     if rq.bypassing() {
         return false;
     }
-    // Without SCX_SLICE_INF support the tick always matters to ext tasks.
     // SAFETY: `curr` of an rq is always a live task.
-    !unsafe { Task::from_raw(bindings::scx_helper_rq_curr(rq.as_ptr())) }.on_ext_class()
+    if !unsafe { Task::from_raw(bindings::scx_helper_rq_curr(rq.as_ptr())) }.on_ext_class() {
+        return true;
+    }
+    // The rq may run tasks from any DSQ, so its number of tasks says
+    // nothing: only a slice of SCX_SLICE_INF does (`class::set_next_task`).
+    rq.can_stop_tick_racy()
 }
 
 /// # Safety

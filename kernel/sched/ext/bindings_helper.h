@@ -60,6 +60,27 @@ void scx_helper_rq_lock(struct rq *rq);
 void scx_helper_rq_unlock(struct rq *rq);
 void scx_helper_rq_lock_irqsave(struct rq *rq, unsigned long *flags);
 void scx_helper_rq_unlock_irqrestore(struct rq *rq, unsigned long flags);
+bool scx_helper_rq_trylock_irqsave(struct rq *rq, unsigned long *flags);
+unsigned long scx_helper_pnt_seq_acquire(struct rq *rq);
+void scx_helper_pnt_seq_advance(struct rq *rq);
+bool scx_helper_task_migration_pending(const struct task_struct *p);
+void scx_helper_sched_update_tick_dependency(struct rq *rq);
+void scx_helper_init_irq_work_hard(struct irq_work *work,
+				   void (*fn)(struct irq_work *));
+struct scx_dispatch_q **scx_helper_alloc_node_dsqs(void);
+int scx_helper_cpu_to_node(int cpu);
+void scx_helper_queue_deferred_bal_cb(struct rq *rq, void (*fn)(struct rq *rq));
+u32 scx_helper_cpu_capacity(int cpu);
+u32 scx_helper_freq_capacity(int cpu);
+void scx_helper_cpufreq_update_util(struct rq *rq);
+bool scx_helper_sched_smt_active(void);
+const struct cpumask *scx_helper_cpu_smt_mask(int cpu);
+bool scx_helper_cpumask_intersects(const struct cpumask *a,
+				   const struct cpumask *b);
+void scx_helper_cpumask_or(struct cpumask *dst, const struct cpumask *a,
+			   const struct cpumask *b);
+void scx_helper_cpumask_andnot(struct cpumask *dst, const struct cpumask *a,
+			       const struct cpumask *b);
 void scx_helper_assert_rq_held(struct rq *rq);
 void scx_helper_rq_unpin(struct rq *rq, struct rq_flags *rf);
 void scx_helper_rq_repin(struct rq *rq, struct rq_flags *rf);
@@ -96,6 +117,9 @@ void scx_helper_local_irq_restore(unsigned long flags);
 void scx_helper_raw_spin_lock_init(raw_spinlock_t *lock);
 void scx_helper_raw_spin_lock(raw_spinlock_t *lock);
 void scx_helper_raw_spin_unlock(raw_spinlock_t *lock);
+void scx_helper_raw_spin_lock_irqsave(raw_spinlock_t *lock, unsigned long *flags);
+void scx_helper_raw_spin_unlock_irqrestore(raw_spinlock_t *lock,
+					   unsigned long flags);
 void scx_helper_enable_mutex_lock(void);
 void scx_helper_enable_mutex_unlock(void);
 void scx_helper_fork_read_lock(void);

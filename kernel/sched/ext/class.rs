@@ -24,7 +24,7 @@
 //! checks once it holds the source rq lock.
 
 use crate::bindings;
-use crate::dsq::{self, Dsq, Order};
+use crate::dsq::{self, Dsq, DsqIter, Order};
 use crate::idle;
 use crate::ops::{self, Ops};
 use crate::ops_state::{next_qseq, OpsState, OpssWord};
@@ -39,8 +39,9 @@ const ENQ_PREEMPT: u64 = bindings::SCX_ENQ_PREEMPT as u64;
 const ENQ_LAST: u64 = bindings::SCX_ENQ_LAST as u64;
 const ENQ_CLEAR_OPSS: u64 = bindings::SCX_ENQ_CLEAR_OPSS as u64;
 const ENQ_DSQ_PRIQ: u64 = bindings::SCX_ENQ_DSQ_PRIQ as u64;
+const ENQ_REENQ: u64 = bindings::SCX_ENQ_REENQ as u64;
 /// Enqueue flags only the core may set.
-pub(crate) const ENQ_INTERNAL_MASK: u64 = 0xff << 56;
+pub(crate) const ENQ_INTERNAL_MASK: u64 = bindings::__SCX_ENQ_INTERNAL_MASK as u64;
 
 const SLICE_DFL: u64 = bindings::SCX_SLICE_DFL as u64;
 const SLICE_INF: u64 = bindings::SCX_SLICE_INF as u64;
@@ -50,6 +51,7 @@ const RQ_BAL_KEEP: u32 = bindings::SCX_RQ_BAL_KEEP;
 const RQ_IN_WAKEUP: u32 = bindings::SCX_RQ_IN_WAKEUP;
 const RQ_IN_BALANCE: u32 = bindings::SCX_RQ_IN_BALANCE;
 const RQ_ONLINE: u32 = bindings::SCX_RQ_ONLINE;
+const RQ_CAN_STOP_TICK: u32 = bindings::SCX_RQ_CAN_STOP_TICK;
 
 const TASK_QUEUED: u32 = bindings::SCX_TASK_QUEUED as u32;
 const TASK_RESET_RUNNABLE_AT: u32 = bindings::SCX_TASK_RESET_RUNNABLE_AT as u32;
@@ -120,7 +122,7 @@ fn dispatch_enqueue_shared<'t>(dsq: &Dsq, p: impl TaskOwner<'t>, enq_flags: u64)
         // Destroyed after the lookup; see `dsq::UserDsqs`.
         crate::scx_error!("attempting to dispatch to a destroyed dsq");
         drop(q);
-        dsq = dsq::global();
+        dsq = dsq::global_for(&p);
         q = dsq.lock();
     }
     let order = queue_order(dsq, &q, enq_flags);
@@ -181,6 +183,10 @@ fn local_dsq_post_enq(rq: &RqLocked, p: &Task, enq_flags: u64) {
 fn dispatch_dequeue(rq: &RqLocked, p: TaskScx<'_>) {
     let dsq = p.dsq();
     if dsq.is_null() {
+        // A direct dispatch to another CPU waiting for `run_deferred()`:
+        // leaving the rq cancels it.
+        // SAFETY: `p` is on no DSQ, and we hold its rq lock.
+        unsafe { dsq::cancel_deferred_local(&p) };
         // A dispatcher moving `p` straight into a local DSQ may have set
         // `holding_cpu` under DISPATCHING; tell it that it lost `p`.
         p.set_holding_cpu(-1);
@@ -286,29 +292,133 @@ pub(crate) fn mark_direct_dispatch(np: NoPreempt<'_>, p: &Task, dsq_id: u64, enq
 /// Carries out the direct dispatch recorded for `p`.
 fn direct_dispatch(rq: &RqLocked, p: TaskScx<'_>, enq_flags: u64) {
     let target = dispatch_target(rq.no_preempt(), rq.rq(), p.ddsp_dsq_id(), &p);
-    let flags = enq_flags | p.ddsp_enq_flags() | ENQ_CLEAR_OPSS;
-    p.clear_ddsp();
-    let dsq = match target {
+    match target {
         Target::Local(dst) if core::ptr::eq(dst, rq.rq()) => {
+            let flags = enq_flags | p.ddsp_enq_flags() | ENQ_CLEAR_OPSS;
+            p.clear_ddsp();
             dispatch_enqueue_local(rq, p, flags);
-            return;
         }
-        Target::Local(_) => None,
-        Target::Shared(dsq) => Some(dsq),
-    };
-    let Some(dsq) = dsq else {
-        // We are inside the core's enqueue of `p` on this rq and cannot
-        // move it to another CPU from here. The C core defers this to a
-        // balance callback; that is not implemented yet.
-        crate::scx_error!(
-            "SCX_DSQ_LOCAL_ON of another CPU from direct dispatch of {}[{}] is not supported yet",
-            p.comm(),
-            p.pid()
-        );
-        dispatch_enqueue_shared(dsq::global(), p, flags);
+        Target::Local(_) => {
+            // We are inside the core's enqueue of `p` on this rq and cannot
+            // drop its lock to move `p` to another CPU: park it until we can
+            // (`run_deferred()`), with the verdict kept in `p->scx.ddsp_*`.
+            // It leaves BPF custody now, as it would on any DSQ.
+            p.set_ddsp_enq_flags(p.ddsp_enq_flags() | enq_flags);
+            let st = p.ops_state();
+            match st.read().state() {
+                OpsState::None => {}
+                // From ops.enqueue(): hand it back here.
+                OpsState::Queueing => st.set_release(OpssWord::new(OpsState::None, 0)),
+                s => {
+                    crate::warn!(
+                        "{}[{}] has invalid ops state {:?} in direct_dispatch()",
+                        p.comm(),
+                        p.pid(),
+                        s
+                    );
+                    st.set_release(OpssWord::new(OpsState::None, 0));
+                }
+            }
+            // SAFETY: `p` is being enqueued on this rq, whose lock we hold,
+            // and is on no DSQ: a direct dispatch is its first.
+            unsafe { rq.defer_local(&p) };
+            schedule_deferred(rq);
+        }
+        Target::Shared(dsq) => {
+            let flags = enq_flags | p.ddsp_enq_flags() | ENQ_CLEAR_OPSS;
+            p.clear_ddsp();
+            dispatch_enqueue_shared(dsq, p, flags);
+        }
+    }
+}
+
+/// Arranges for `run_deferred()` to run on `rq` as soon as its lock may be
+/// dropped: after the wakeup in progress (`task_woken`), from a balance
+/// callback before `__schedule()` releases the lock, or else from an
+/// irq_work, which runs when interrupts are enabled again.
+fn schedule_deferred(rq: &RqLocked) {
+    if rq.flags() & RQ_IN_WAKEUP != 0 {
         return;
+    }
+    if rq.flags() & RQ_IN_BALANCE != 0 {
+        // SAFETY: we hold the rq lock; the callback is ours, and runs with
+        // the lock held.
+        unsafe {
+            bindings::scx_helper_queue_deferred_bal_cb(rq.rq().as_ptr(), Some(deferred_bal_cb))
+        };
+        return;
+    }
+    // SAFETY: initialised at boot; safe to queue from any context.
+    unsafe {
+        bindings::irq_work_queue(core::ptr::addr_of_mut!(
+            (*rq.rq().as_ptr()).scx.deferred_irq_work
+        ))
     };
-    dispatch_enqueue_shared(dsq, p, flags);
+}
+
+/// The balance callback of `schedule_deferred()`.
+///
+/// # Safety
+///
+/// Called by the core with `rq` locked and preemption disabled.
+unsafe extern "C" fn deferred_bal_cb(rq: *mut bindings::rq) {
+    // SAFETY: the core runs balance callbacks with the rq locked, and so
+    // with preemption off, until we return.
+    let (np, mut rq) = unsafe { (NoPreempt::assume(), RqLocked::assume(rq)) };
+    run_deferred(np, &mut rq);
+}
+
+/// The irq_work of `schedule_deferred()`, `rq->scx.deferred_irq_work`.
+///
+/// # Safety
+///
+/// `work` is the `deferred_irq_work` of an rq, as `init_early()` set it up.
+pub(crate) unsafe extern "C" fn deferred_irq_workfn(work: *mut bindings::irq_work) {
+    let off = core::mem::offset_of!(bindings::rq, scx)
+        + core::mem::offset_of!(bindings::scx_rq, deferred_irq_work);
+    // SAFETY: by the caller's guarantee the work is embedded in an rq,
+    // which lives forever.
+    let rq = unsafe { Rq::from_raw((work as *mut u8).sub(off) as *mut bindings::rq) };
+    let g = PreemptGuard::new();
+    let mut l = rq.lock_irqsave();
+    run_deferred(g.no_preempt(), &mut l);
+}
+
+/// `sched_class.task_woken`: the wakeup is over, so the rq lock may be
+/// dropped for what it deferred.
+pub(crate) fn task_woken(np: NoPreempt<'_>, rq: &mut RqLocked) {
+    run_deferred(np, rq);
+}
+
+/// Carries out the direct dispatches to other CPUs' local DSQs that
+/// `direct_dispatch()` parked on `rq`. May drop and retake the lock of
+/// `rq`, hence `&mut`; returns with it held.
+fn run_deferred(np: NoPreempt<'_>, rq: &mut RqLocked) {
+    let home = rq.rq();
+    // One at a time from the head: a move drops the lock.
+    // SAFETY: `p` is used only in this iteration, while it is queued on
+    // the rq we hold, or on the one `move_remote_task()` moved it to and
+    // locked, until we switch back.
+    while let Some(p) = unsafe { rq.pop_deferred_local() } {
+        let ps = rq.task(p);
+        let (dsq_id, flags) = (ps.ddsp_dsq_id(), ps.ddsp_enq_flags());
+        ps.clear_ddsp();
+        match dispatch_target(np, home, dsq_id, &ps) {
+            Target::Local(dst) if core::ptr::eq(dst, home) => dispatch_enqueue_local(rq, ps, flags),
+            Target::Local(dst) if !remote_ok(&ps, dst) => {
+                dispatch_enqueue_shared(dsq::global_for(&ps), ps, flags)
+            }
+            Target::Local(dst) => {
+                move_remote_task(rq, p, flags, dst);
+                resched_if_above(rq, p);
+                rq.switch(home);
+            }
+            Target::Shared(dsq) => {
+                crate::warn!("deferred direct dispatch to a shared DSQ");
+                dispatch_enqueue_shared(dsq, ps, flags);
+            }
+        }
+    }
 }
 
 /// Decides where a task that became runnable on `rq` goes.
@@ -371,7 +481,7 @@ fn do_enqueue(rq: &RqLocked, p: TaskScx<'_>, enq_flags: u64, sticky_cpu: i32) {
     p.clear_ddsp();
     match to {
         To::Local => dispatch_enqueue_local(rq, p, enq_flags),
-        To::Global => dispatch_enqueue_shared(dsq::global(), p, enq_flags),
+        To::Global => dispatch_enqueue_shared(dsq::global_for(&p), p, enq_flags),
     }
 }
 
@@ -438,10 +548,11 @@ fn can_run_on(p: &Task, rq: &RqLocked) -> bool {
     !p.migration_disabled() && p.allowed_on(rq.cpu()) && rq.online()
 }
 
-/// Moves `p`, which the caller took off a DSQ or out of BPF custody and
-/// whose `holding_cpu` it set, from the rq `rq` holds to the local DSQ of
-/// `dst`. The caller has checked, under the lock of that rq, that it still
-/// holds `p`. Returns with `rq` holding the lock of `dst`.
+/// Moves `p`, a task queued on the rq `rq` holds, to the local DSQ of
+/// `dst`, another CPU's. The caller owns `p` there: it took `p` off a DSQ
+/// or out of BPF custody with `holding_cpu` set and found it unchanged
+/// once it held this lock, or it found `p` on a DSQ or its deferred list
+/// under this lock. Returns with `rq` holding the lock of `dst`.
 fn move_remote_task(rq: &mut RqLocked, p: &Task, enq_flags: u64, dst: &'static Rq) {
     // enqueue_task() on `dst` takes the hint and puts `p` on its local DSQ.
     // Set before set_task_cpu(), while `p` is still on the rq we hold (the
@@ -525,7 +636,7 @@ fn dispatch_to_local_dsq(rq: &mut RqLocked, dst_rq: &'static Rq, p: Claimed<'_>,
     // offline meanwhile is caught by the enqueue on it. `p` cannot move or
     // change its affinity while it is DISPATCHING.
     if !core::ptr::eq(src, dst_rq) && !remote_ok(&p, dst_rq) {
-        dispatch_enqueue_shared(dsq::global(), p, enq_flags | ENQ_CLEAR_OPSS);
+        dispatch_enqueue_shared(dsq::global_for(&p), p, enq_flags | ENQ_CLEAR_OPSS);
         return;
     }
     // We must drop DISPATCHING before taking another rq lock: the owner of
@@ -546,13 +657,91 @@ fn dispatch_to_local_dsq(rq: &mut RqLocked, dst_rq: &'static Rq, p: Claimed<'_>,
             move_remote_task(rq, task, enq_flags, dst_rq);
         }
         // `rq` now holds the lock of `dst_rq`.
-        // SAFETY: both are sched class statics.
-        if unsafe { bindings::scx_helper_class_above(task.sched_class(), rq.curr().sched_class()) }
-        {
-            rq.resched_curr();
-        }
+        resched_if_above(rq, task);
     }
     rq.switch(home);
+}
+
+/// `scx_bpf_dispatch_from_dsq()` and friends: moves `p`, which the
+/// iterator `it` found on its DSQ, to the DSQ `dsq_id`, with the slice and
+/// vtime recorded in `it`. Returns whether it did: `p` may have left the
+/// DSQ, or been queued again, since the iterator returned it.
+///
+/// `rq` holds some rq lock: this CPU's when called from `ops.dispatch()`,
+/// `p`'s when called unlocked. The move takes the lock of `p`'s rq, and of
+/// the destination's to move `p` to another CPU; it returns with `rq`
+/// holding whichever it ended with, and the caller goes back to what it
+/// needs. `np` is the caller's, not `rq`'s: the lock changes hands.
+pub(crate) fn move_from_dsq(
+    np: NoPreempt<'_>,
+    rq: &mut RqLocked,
+    it: &DsqIter,
+    p: &Task,
+    dsq_id: u64,
+    enq_flags: u64,
+) -> bool {
+    let Some(src_dsq) = it.dsq() else {
+        // The verifier lets a program use an iterator whose start failed.
+        return false;
+    };
+    let (slice, vtime) = it.take_updates();
+    let this = Rq::this(np);
+    let src = Rq::of_cpu(p.cpu());
+    rq.switch(src);
+    let q = src_dsq.lock();
+    // Whether `p` is still where the iterator saw it: it may have been
+    // consumed, dequeued, queued again, or taken by another mover, and a
+    // waker may have moved it to another CPU (then it is on no DSQ).
+    if p.cpu() != src.cpu() || !q.still_holds(p, it.seq()) {
+        return false;
+    }
+    let task = p;
+    let p = rq.task(task);
+    if let Some(vtime) = vtime {
+        p.set_dsq_vtime(vtime);
+    }
+    if let Some(slice) = slice {
+        p.set_slice(slice);
+    }
+    let target = match dispatch_target(np, this, dsq_id, &p) {
+        Target::Local(dst) if !core::ptr::eq(dst, src) && !remote_ok(&p, dst) => {
+            Target::Shared(dsq::global_for(&p))
+        }
+        t => t,
+    };
+    match target {
+        Target::Local(dst) if core::ptr::eq(dst, src) => {
+            // SAFETY: `still_holds()` found `p` on this queue.
+            unsafe { q.remove(&p) };
+            drop(q);
+            p.set_dsq(core::ptr::null_mut());
+            // A local DSQ is FIFO; the C core ignores a vtime request on
+            // this path (it raises the error only when `p` changes CPU).
+            dispatch_enqueue_local(rq, p, enq_flags & !ENQ_DSQ_PRIQ);
+        }
+        Target::Local(dst) => {
+            // The dequeue inside the move takes `p` off the DSQ.
+            drop(q);
+            move_remote_task(rq, task, enq_flags, dst);
+        }
+        Target::Shared(dst_dsq) => {
+            // SAFETY: as above.
+            unsafe { q.remove(&p) };
+            drop(q);
+            p.set_dsq(core::ptr::null_mut());
+            dispatch_enqueue_shared(dst_dsq, p, enq_flags);
+        }
+    }
+    true
+}
+
+/// After moving `p` to the local DSQ of `rq`, another CPU's: wakes that CPU
+/// up if it runs a task of a lower class, its idle task say.
+fn resched_if_above(rq: &RqLocked, p: &Task) {
+    // SAFETY: both are sched class statics.
+    if unsafe { bindings::scx_helper_class_above(p.sched_class(), rq.curr().sched_class()) } {
+        rq.resched_curr();
+    }
 }
 
 /// Whether the BPF scheduler may move `p` to the local DSQ of `dst`, another
@@ -609,10 +798,10 @@ fn dispatch_target<'a>(np: NoPreempt<'a>, rq: &'static Rq, dsq_id: u64, p: &Task
         if let Some(cpu) = ops_cpu_valid(target, "in SCX_DSQ_LOCAL_ON dispatch verdict") {
             return Target::Local(Rq::of_cpu(cpu));
         }
-        return Target::Shared(dsq::global());
+        return Target::Shared(dsq::global_for(p));
     }
     if dsq_id == dsq::GLOBAL {
-        return Target::Shared(dsq::global());
+        return Target::Shared(dsq::global_for(p));
     }
     match dsq::find_user(dsq_id, np) {
         Some(d) => Target::Shared(d),
@@ -623,7 +812,7 @@ fn dispatch_target<'a>(np: NoPreempt<'a>, rq: &'static Rq, dsq_id: u64, p: &Task
                 p.comm(),
                 p.pid()
             );
-            Target::Shared(dsq::global())
+            Target::Shared(dsq::global_for(p))
         }
     }
 }
@@ -696,6 +885,12 @@ fn balance_one(np: NoPreempt<'_>, rq: &mut RqLocked, prev: &Task) -> bool {
     let o = ops::get(np);
     rq.set_flags(RQ_IN_BALANCE);
     rq.clear_flags(RQ_BAL_PENDING | RQ_BAL_KEEP);
+    if rq.cpu_released() && cares_about_cpu_preemption(o) {
+        // A higher class had the CPU and `switch_class()` told the BPF
+        // scheduler; the CPU is its again.
+        o.cpu_acquire(rq.cpu().id());
+        rq.set_cpu_released(false);
+    }
     let prev_on_scx = prev.on_ext_class();
     let keep_prev = |rq: &RqLocked| {
         let prev = rq.task(prev);
@@ -710,7 +905,7 @@ fn balance_one(np: NoPreempt<'_>, rq: &mut RqLocked, prev: &Task) -> bool {
                 break 'found true;
             }
         }
-        if rq.rq().local_dsq().nr() > 0 || consume(rq, dsq::global()) {
+        if rq.rq().local_dsq().nr() > 0 || consume(rq, dsq::global_of(rq.cpu())) {
             break 'found true;
         }
         if o.table().dispatch.is_none() || rq.bypassing() || rq.flags() & RQ_ONLINE == 0 {
@@ -728,7 +923,7 @@ fn balance_one(np: NoPreempt<'_>, rq: &mut RqLocked, prev: &Task) -> bool {
                 rq.set_flags(RQ_BAL_KEEP);
                 break 'found true;
             }
-            if rq.rq().local_dsq().nr() > 0 || consume(rq, dsq::global()) {
+            if rq.rq().local_dsq().nr() > 0 || consume(rq, dsq::global_of(rq.cpu())) {
                 break 'found true;
             }
             // ops.dispatch() made no progress: stop asking.
@@ -738,7 +933,7 @@ fn balance_one(np: NoPreempt<'_>, rq: &mut RqLocked, prev: &Task) -> bool {
         }
         // The BPF scheduler keeps dispatching tasks this CPU can't run.
         // Come back later rather than spin here with the rq locked.
-        kick_cpu(np, cpu, Kick::Resched);
+        kick_cpu(np, cpu, Kick::RESCHED);
         false
     };
     let found = found || {
@@ -784,6 +979,8 @@ pub(crate) fn balance(
 
 /// `sched_class.pick_task`.
 pub(crate) fn pick_task(rq: &RqLocked) -> *mut bindings::task_struct {
+    // The CPU is in a scheduling cycle; see `do_kicks()`.
+    rq.advance_pnt_seq();
     let prev = rq.curr_scx();
     let mut keep = rq.flags() & RQ_BAL_KEEP != 0;
     let mut kick_idle = false;
@@ -863,16 +1060,121 @@ pub(crate) fn set_next_task(rq: &RqLocked, p: &Task) {
         o.running(&p);
     }
     clr_task_runnable(p, true);
+    // A task with an infinite slice needs no tick to end it: let nohz_full
+    // stop the tick while it runs. The BPF scheduler kicks the CPU when it
+    // wants it back. Rechecked here, when a task starts or is kicked.
+    let inf = p.slice() == SLICE_INF;
+    if inf != (rq.flags() & RQ_CAN_STOP_TICK != 0) {
+        if inf {
+            rq.set_flags(RQ_CAN_STOP_TICK);
+        } else {
+            rq.clear_flags(RQ_CAN_STOP_TICK);
+        }
+        // SAFETY: we hold the rq lock.
+        unsafe {
+            bindings::scx_helper_sched_update_tick_dependency(rq.rq().as_ptr());
+            // The other classes' load averages stop being updated with the
+            // tick: refresh them on the way in and out.
+            bindings::update_other_load_avgs(rq.rq().as_ptr());
+        }
+    }
 }
 
 /// `sched_class.put_prev_task`.
+///
+/// `next` is `None` when the core only takes `p` down for a property
+/// change and puts it back right after: no scheduling cycle, no class
+/// switch.
 pub(crate) fn put_prev_task(rq: &RqLocked, p: &Task, next: Option<&Task>) {
     let p = rq.task(p);
     let o = ops::get(rq.no_preempt());
     update_curr(rq);
-    if !p.scx_queued() {
+    if p.scx_queued() {
+        put_prev_queued(rq, o, p, next);
+    }
+    if let Some(next) = next {
+        // The CPU is in a scheduling cycle; see `do_kicks()`.
+        rq.advance_pnt_seq();
+        if !next.on_ext_class() {
+            switch_class(rq, o, next);
+        }
+    }
+}
+
+/// Why a task of `class` took the CPU from the ext class.
+fn preempt_reason(class: *const bindings::sched_class) -> bindings::scx_cpu_preempt_reason {
+    if class == core::ptr::addr_of!(bindings::stop_sched_class) {
+        bindings::SCX_CPU_PREEMPT_STOP
+    } else if class == core::ptr::addr_of!(bindings::dl_sched_class) {
+        bindings::SCX_CPU_PREEMPT_DL
+    } else if class == core::ptr::addr_of!(bindings::rt_sched_class) {
+        bindings::SCX_CPU_PREEMPT_RT
+    } else {
+        bindings::SCX_CPU_PREEMPT_UNKNOWN
+    }
+}
+
+/// The CPU of `rq` goes from an ext task to `next`, of another class.
+///
+/// If a higher class takes the CPU, `ops.cpu_release()` tells the BPF
+/// scheduler, once until `balance_one()` gives the CPU back with
+/// `ops.cpu_acquire()`; meanwhile the scheduler may take back what it
+/// queued here with `scx_bpf_reenqueue_local()`. Going idle is the
+/// scheduler's own choice and says nothing.
+fn switch_class(rq: &RqLocked, o: Ops<'_>, next: &Task) {
+    if !cares_about_cpu_preemption(o) || class_below_ext(next.sched_class()) || rq.cpu_released() {
         return;
     }
+    let mut args = bindings::scx_cpu_release_args {
+        reason: preempt_reason(next.sched_class()),
+        task: next.as_ptr() as *mut _,
+    };
+    pcpu::lend_rq_ref(rq.no_preempt(), rq, || {
+        o.cpu_release(rq.cpu().id(), &mut args)
+    });
+    rq.set_cpu_released(true);
+}
+
+/// Whether the scheduler wants to hear about higher classes taking its
+/// CPUs: `rq->scx.cpu_released` is kept only then, as in the C core.
+fn cares_about_cpu_preemption(o: Ops<'_>) -> bool {
+    let t = o.table();
+    t.cpu_acquire.is_some() || t.cpu_release.is_some()
+}
+
+/// `scx_bpf_reenqueue_local()`: hands every task on the local DSQ of `rq`
+/// back to the BPF scheduler with `SCX_ENQ_REENQ`. Returns how many.
+///
+/// Called from `ops.cpu_release()`, under the lock of `rq`.
+pub(crate) fn reenqueue_local(rq: &RqLocked) -> u32 {
+    // The scheduler may dispatch them straight back to this local DSQ:
+    // take them all off first, so that none is handed over twice.
+    dsq::with_detached(|tasks| {
+        let q = rq.local_queue();
+        let mut cur = q.first();
+        while let Some(p) = cur {
+            cur = q.next(p);
+            // A task an affinity change is moving may be on a CPU it is
+            // no longer allowed on, and the stopper re-enqueues it anyway.
+            if p.migration_pending() {
+                continue;
+            }
+            dispatch_dequeue(rq, rq.task(p));
+            // SAFETY: `p` is on no DSQ now, and stays queued on this rq,
+            // whose lock we hold until the list is empty again.
+            unsafe { tasks.push(p) };
+        }
+        let mut nr = 0;
+        while let Some(p) = tasks.pop() {
+            do_enqueue(rq, rq.task(p), ENQ_REENQ, -1);
+            nr += 1;
+        }
+        nr
+    })
+}
+
+/// `put_prev_task` of a task that stays runnable.
+fn put_prev_queued(rq: &RqLocked, o: Ops<'_>, p: TaskScx<'_>, next: Option<&Task>) {
     o.stopping(&p, true);
     set_task_runnable(rq, p);
     // Slice left: a higher class preempted `p`. It runs next.
@@ -980,28 +1282,49 @@ pub(crate) fn reweight_task(o: Ops<'_>, p: TaskScx<'_>, weight: u32) {
 /// What a kick asks of a CPU.
 #[derive(Clone, Copy, PartialEq, Eq)]
 pub(crate) enum Kick {
-    /// Reschedule.
-    Resched,
-    /// Reschedule, and end the slice of the ext task running there.
-    Preempt,
+    /// Reschedule. With `preempt`, also end the slice of the ext task
+    /// running there; with `wait`, keep this CPU from scheduling until
+    /// the target went through a scheduling cycle (`SCX_KICK_WAIT`).
+    Resched { preempt: bool, wait: bool },
     /// Reschedule only if the CPU is idle or about to be.
     IfIdle,
+}
+
+impl Kick {
+    /// A plain reschedule.
+    pub(crate) const RESCHED: Kick = Kick::Resched {
+        preempt: false,
+        wait: false,
+    };
+}
+
+/// Whether `rq` is sure to go through a scheduling cycle of its own before
+/// it idles, so that a kick-if-idle has nothing to do. Running a task is
+/// not enough: `balance()` may be about to fail to find one.
+pub(crate) fn can_skip_idle_kick(rq: &RqLocked) -> bool {
+    !rq.curr().is_idle() && rq.flags() & RQ_IN_BALANCE == 0
 }
 
 /// Records a kick of `cpu` on this CPU's rq and queues the irq_work that
 /// carries it out; `np` keeps both on the same CPU.
 ///
 /// The masks are updated with atomic bit operations: a kick may be
-/// recorded from any context while the irq_work walks them.
+/// recorded from any context while the irq_work walks them. The caller
+/// keeps interrupts off (an rq lock, or `IrqGuard` in the kfunc), so that
+/// the irq_work never sees a kick half recorded.
 pub(crate) fn kick_cpu(np: NoPreempt<'_>, cpu: Cpu, what: Kick) {
     let this = Rq::this(np);
     match what {
         Kick::IfIdle => this.kick_mask(KickMask::IfIdle).set(cpu),
-        Kick::Preempt => {
-            this.kick_mask(KickMask::Preempt).set(cpu);
+        Kick::Resched { preempt, wait } => {
+            if preempt {
+                this.kick_mask(KickMask::Preempt).set(cpu);
+            }
+            if wait {
+                this.kick_mask(KickMask::Wait).set(cpu);
+            }
             this.kick_mask(KickMask::Kick).set(cpu);
         }
-        Kick::Resched => this.kick_mask(KickMask::Kick).set(cpu),
     }
     Rq::queue_kick_work(np);
 }
@@ -1018,9 +1341,12 @@ pub(crate) extern "C" fn kick_workfn(_work: *mut bindings::irq_work) {
 /// Runs from irq_work, without rq locks.
 fn do_kicks(np: NoPreempt<'_>) {
     let this = Rq::this(np);
+    let pc = pcpu::this(np);
     let kick = this.kick_mask(KickMask::Kick);
     let if_idle = this.kick_mask(KickMask::IfIdle);
     let preempt = this.kick_mask(KickMask::Preempt);
+    let wait = this.kick_mask(KickMask::Wait);
+    let mut should_wait = false;
     for cpu in kick.iter() {
         let l = Rq::of_cpu(cpu).lock_irqsave();
         // A CPU that went offline meanwhile has nothing to reschedule; this
@@ -1029,9 +1355,16 @@ fn do_kicks(np: NoPreempt<'_>) {
             if preempt.test_and_clear(cpu) && l.curr().on_ext_class() {
                 l.curr_scx().set_slice(0);
             }
+            if wait.test(cpu) {
+                // Read under the target's lock: a cycle that starts after
+                // the resched below is sure to advance it.
+                pc.set_kick_pnt_seq(cpu, l.rq().pnt_seq());
+                should_wait = true;
+            }
             l.resched_curr();
         } else {
             preempt.clear(cpu);
+            wait.clear(cpu);
         }
         drop(l);
         kick.clear(cpu);
@@ -1042,13 +1375,55 @@ fn do_kicks(np: NoPreempt<'_>) {
         let l = Rq::of_cpu(cpu).lock_irqsave();
         // Idle, or in balance() and possibly about to idle: make it look
         // at its queues again. Anything else is running and will.
-        let idle = l.curr().is_idle() || l.flags() & RQ_IN_BALANCE != 0;
-        if idle && (cpu.online() || cpu == this.cpu()) {
+        if !can_skip_idle_kick(&l) && (cpu.online() || cpu == this.cpu()) {
             l.resched_curr();
         }
         drop(l);
         if_idle.clear(cpu);
     }
+    if should_wait {
+        wait_for_kicked(np, wait);
+    }
+}
+
+/// Waits until each CPU in `wait` went through a scheduling cycle since
+/// `do_kicks()` kicked it (`SCX_KICK_WAIT`): this CPU schedules nothing
+/// else meanwhile, which is the point.
+///
+/// A cycle is counted by `rq->scx.pnt_seq`, which the target advances in
+/// `pick_task()` and when it puts an ext task. The C core of 6.12 advances
+/// it only when the CPU leaves the ext class, so a waiter spins for as long
+/// as the target goes from one ext task to the next, or stays idle; here
+/// any pass through the scheduler ends the wait, which is what the flag
+/// promises.
+///
+/// CPUs that kick each other with `SCX_KICK_WAIT` (two, or a ring) would
+/// each wait in this irq_work, interrupts off, for a cycle that the next
+/// cannot start: the C core would lock up there. Each CPU marks itself
+/// waiting (`pcpu::kick_waiting`) and stops waiting for a CPU that waits
+/// too. The flags are sequentially consistent, so in any such ring at
+/// least one CPU sees its target's flag, returns, and goes through the
+/// cycle the one before it waits for. Deliberately broad: the target may
+/// wait for a third CPU, not for us, and we then go on before it
+/// rescheduled; but it runs nothing while it waits, and reschedules as soon
+/// as it returns from the interrupt, as our kick asked.
+fn wait_for_kicked(np: NoPreempt<'_>, wait: crate::rq::CpuSet<'_>) {
+    let this = Cpu::current(np);
+    let pc = pcpu::this(np);
+    let waiting = pcpu::kick_waiting(this);
+    waiting.store(true, Ordering::SeqCst);
+    for cpu in wait.iter() {
+        if cpu != this {
+            let target = Rq::of_cpu(cpu);
+            let seq = pc.kick_pnt_seq(cpu);
+            while target.pnt_seq() == seq && !pcpu::kick_waiting(cpu).load(Ordering::SeqCst) {
+                // SAFETY: a pause instruction.
+                unsafe { bindings::scx_helper_cpu_relax() };
+            }
+        }
+        wait.clear(cpu);
+    }
+    waiting.store(false, Ordering::SeqCst);
 }
 
 /// Re-queues `p`, switching it to `new_class` if given: for enable and

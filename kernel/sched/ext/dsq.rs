@@ -19,10 +19,10 @@
 //! and iterators only ever walk the list.
 
 use crate::bindings;
-use crate::pcpu::NoPreempt;
+use crate::pcpu::{NoPreempt, PreemptGuard};
 use crate::rq::Cpu;
 use crate::rq::RqLocked;
-use crate::task::{Task, TaskOwner};
+use crate::task::{Task, TaskOwner, TaskScx};
 use core::cell::UnsafeCell;
 use core::marker::PhantomData;
 use core::ptr;
@@ -127,12 +127,33 @@ impl Dsq {
     /// `struct scx_dispatch_q`, which BPF iterators and the C side see.
     pub(crate) fn lock(&self) -> DsqGuard<'_> {
         // SAFETY: the DSQ is initialised, so its lock is.
-        unsafe { bindings::scx_helper_raw_spin_lock(ptr::addr_of_mut!((*self.as_ptr()).lock)) };
+        unsafe { bindings::scx_helper_raw_spin_lock(self.lock_ptr()) };
         // INVARIANT: we hold the lock until the guard drops.
         DsqGuard {
             q: DsqQueue { dsq: self },
+            irq_flags: None,
             _not_send: PhantomData,
         }
+    }
+
+    /// Takes the DSQ's own lock with interrupts disabled, for a caller
+    /// that may run with them on (a BPF iterator in any program): the core
+    /// takes DSQ locks under rq locks, from interrupts too.
+    pub(crate) fn lock_irqsave(&self) -> DsqGuard<'_> {
+        let mut flags = 0;
+        // SAFETY: the DSQ is initialised, so its lock is.
+        unsafe { bindings::scx_helper_raw_spin_lock_irqsave(self.lock_ptr(), &mut flags) };
+        // INVARIANT: we hold the lock until the guard drops.
+        DsqGuard {
+            q: DsqQueue { dsq: self },
+            irq_flags: Some(flags),
+            _not_send: PhantomData,
+        }
+    }
+
+    fn lock_ptr(&self) -> *mut bindings::raw_spinlock_t {
+        // SAFETY: field address computation.
+        unsafe { ptr::addr_of_mut!((*self.as_ptr()).lock) }
     }
 }
 
@@ -176,7 +197,9 @@ unsafe fn task_of_list_node<'a>(node: *mut bindings::list_head) -> Option<&'a Ta
         .wrapping_sub(core::mem::offset_of!(bindings::scx_dsq_list_node, node))
         as *mut bindings::scx_dsq_list_node;
     // SAFETY: `node` is inside a `scx_dsq_list_node` by the caller's guarantee.
-    if unsafe { (*lnode).flags } & ITER_CURSOR != 0 {
+    // A cursor's owner updates its other flags without the DSQ lock; the
+    // cursor bit itself never changes while the node is on a list.
+    if unsafe { ptr::read_volatile(ptr::addr_of!((*lnode).flags)) } & ITER_CURSOR != 0 {
         return None;
     }
     // SAFETY: a non-cursor node is inside a task's entity.
@@ -275,8 +298,9 @@ impl<'a> DsqQueue<'a> {
                     (*p.entity()).dsq_flags |= ON_PRIQ;
                 }
             }
+            // Iterators read `seq` without the lock when they start.
             let seq = (*self.raw()).seq.wrapping_add(1);
-            (*self.raw()).seq = seq;
+            ptr::write_volatile(ptr::addr_of_mut!((*self.raw()).seq), seq);
             (*p.entity()).dsq_seq = seq;
         }
         self.set_nr(self.dsq.nr() + 1);
@@ -320,6 +344,27 @@ impl<'a> DsqQueue<'a> {
         self.set_nr(self.dsq.nr() - 1);
     }
 
+    /// `p->scx.dsq_seq`: the DSQ's `seq` when `p` was queued on it.
+    fn seq_of(&self, p: &Task) -> u32 {
+        // SAFETY: written in `push()` under the lock of the DSQ `p` is
+        // queued on; for a task on this queue that is the lock we hold.
+        unsafe { (*p.entity()).dsq_seq }
+    }
+
+    /// Whether `p` is still on this queue, queued no later than `seq`, and
+    /// not taken off by a CPU moving it (`holding_cpu`): for a mover that
+    /// found `p` earlier and dropped the lock since.
+    ///
+    /// The caller holds the lock of the rq `p` was on when found, and has
+    /// checked that `p` is still there: `p->scx.dsq` is then only cleared
+    /// under that lock, after the task left the list under ours.
+    pub(crate) fn still_holds(&self, p: &Task, seq: u32) -> bool {
+        // SAFETY: a field of a live task; see above for why the answer is
+        // stable while both locks are held.
+        let dsq = unsafe { ptr::read_volatile(ptr::addr_of!((*p.entity()).dsq)) };
+        dsq == self.raw() && !seq_before(seq, self.seq_of(p)) && p.holding_cpu_racy() < 0
+    }
+
     fn list_head(&self) -> *mut bindings::list_head {
         // SAFETY: field address computation.
         unsafe { ptr::addr_of_mut!((*self.raw()).list) }
@@ -335,18 +380,340 @@ impl<'a> DsqQueue<'a> {
         self.next_after(list_node(p))
     }
 
-    fn next_after(&self, mut node: *mut bindings::list_head) -> Option<&'a Task> {
+    fn next_after(&self, node: *mut bindings::list_head) -> Option<&'a Task> {
+        self.step(node, false, None)
+    }
+
+    /// The first task after `node`, or before it with `rev`, that is not an
+    /// iterator cursor and, with `seq`, was queued no later than `seq`.
+    fn step(
+        &self,
+        mut node: *mut bindings::list_head,
+        rev: bool,
+        seq: Option<u32>,
+    ) -> Option<&'a Task> {
         let head = self.list_head();
         loop {
-            // SAFETY: we hold the lock, so the list is stable.
-            node = unsafe { (*node).next };
+            // SAFETY: we hold the lock, so the list is stable, and `node`
+            // is its head or on it.
+            node = unsafe {
+                if rev {
+                    (*node).prev
+                } else {
+                    (*node).next
+                }
+            };
             if node == head {
                 return None;
             }
             // SAFETY: `node` is in this DSQ's list.
-            if let Some(p) = unsafe { task_of_list_node(node) } {
-                return Some(p);
+            match unsafe { task_of_list_node(node) } {
+                Some(p) if !seq.is_some_and(|s| seq_before(s, self.seq_of(p))) => return Some(p),
+                _ => {}
             }
+        }
+    }
+}
+
+/// Whether DSQ sequence number `a` is before `b`, with wraparound.
+pub(crate) fn seq_before(a: u32, b: u32) -> bool {
+    (a.wrapping_sub(b) as i32) < 0
+}
+
+/// Tasks taken off their DSQs, linked through their DSQ list nodes, which
+/// are free while a task is on no DSQ: a private queue that lives on the
+/// stack of [`with_detached`].
+///
+/// # Invariants
+///
+/// The head is initialised, does not move while borrowed, and links only
+/// nodes of tasks that [`Detached::push`]'s caller keeps alive and off
+/// every DSQ until they are popped.
+pub(crate) struct Detached(Opaque<bindings::list_head>);
+
+/// Runs `f` with an empty [`Detached`] list, which must be empty again
+/// when `f` returns; what `f` leaves on it is unlinked with a warning, so
+/// that no task keeps a link into a dead stack frame.
+pub(crate) fn with_detached<R>(f: impl FnOnce(&Detached) -> R) -> R {
+    let list = Detached(Opaque::uninit());
+    // SAFETY: the head is ours, and does not move while it is borrowed.
+    unsafe { bindings::scx_helper_init_list_head(list.0.get()) };
+    let r = f(&list);
+    let mut left = 0;
+    while list.pop().is_some() {
+        left += 1;
+    }
+    if left != 0 {
+        crate::warn!("{} tasks left on a detached list", left);
+    }
+    r
+}
+
+impl Detached {
+    /// Appends `p`.
+    ///
+    /// # Safety
+    ///
+    /// `p` must be on no DSQ and no other list, and stay allocated and
+    /// otherwise untouched until [`Self::pop`] returns it: in practice,
+    /// queued on an rq whose lock the caller holds throughout.
+    pub(crate) unsafe fn push(&self, p: &Task) {
+        // SAFETY: by the caller's guarantee the node is free.
+        unsafe { bindings::scx_helper_list_add_tail(list_node(p), self.0.get()) };
+    }
+
+    /// Takes the first task off the list.
+    pub(crate) fn pop(&self) -> Option<&Task> {
+        let head = self.0.get();
+        // SAFETY: the list only links nodes of tasks that `push` was
+        // promised stay allocated while they are on it.
+        unsafe {
+            let node = (*head).next;
+            if node == head {
+                return None;
+            }
+            bindings::scx_helper_list_del_init(node);
+            task_of_list_node(node)
+        }
+    }
+}
+
+const ITER_REV: u32 = bindings::SCX_DSQ_ITER_REV;
+const ITER_HAS_SLICE: u32 = bindings::__SCX_DSQ_ITER_HAS_SLICE;
+const ITER_HAS_VTIME: u32 = bindings::__SCX_DSQ_ITER_HAS_VTIME;
+const ITER_USER_FLAGS: u64 = bindings::__SCX_DSQ_ITER_USER_FLAGS as u64;
+
+/// A BPF DSQ iterator (`struct bpf_iter_scx_dsq`), in the BPF program's
+/// stack; the core's view of it is `struct bpf_iter_scx_dsq_kern`.
+///
+/// The iterator walks a user DSQ in dispatch order, or the reverse with
+/// `SCX_DSQ_ITER_REV`, with a cursor node that it links into the DSQ's
+/// list next to the last task it returned, so that each step takes the
+/// DSQ lock only for itself. Consumers and other iterators skip cursors.
+/// Tasks queued after the iteration began are skipped too: the DSQ's
+/// `seq` at the start is in the cursor (`priv`), and each task carries
+/// the `seq` it was queued with. Without that, a scheduler moving tasks
+/// to the tail of the DSQ it iterates would meet them again, for ever.
+///
+/// # Invariants
+///
+/// `dsq` is NULL or a user DSQ that stays allocated while the iterator is
+/// used: the verifier keeps the whole iteration in one RCU read-side
+/// section (`KF_RCU_PROTECTED`) and a destroyed DSQ is freed only after a
+/// grace period. The cursor is empty (self-linked) or on `dsq`'s list,
+/// changed only under `dsq`'s lock.
+#[repr(transparent)]
+pub(crate) struct DsqIter(Opaque<bindings::bpf_iter_scx_dsq_kern>);
+
+impl DsqIter {
+    /// The iterator at `it`.
+    ///
+    /// # Safety
+    ///
+    /// `it` must be an iterator the verifier handed to a kfunc, exclusively
+    /// ours for `'a`; for any use but [`Self::start`], one that `start`
+    /// initialised.
+    pub(crate) unsafe fn from_raw<'a>(it: *mut bindings::bpf_iter_scx_dsq) -> &'a DsqIter {
+        // SAFETY: `DsqIter` is transparent, and the kernel view fits in the
+        // BPF-visible one with the same alignment (static_assert in
+        // ext_abi.h).
+        unsafe { &*(it as *const DsqIter) }
+    }
+
+    fn kit(&self) -> *mut bindings::bpf_iter_scx_dsq_kern {
+        self.0.get()
+    }
+
+    fn cursor(&self) -> *mut bindings::list_head {
+        // SAFETY: field address computation.
+        unsafe { ptr::addr_of_mut!((*self.kit()).cursor.node) }
+    }
+
+    fn flags(&self) -> u32 {
+        // SAFETY: the iterator is ours (see `from_raw`).
+        unsafe { (*self.kit()).cursor.flags }
+    }
+
+    /// Sets the cursor's flags. Once, not bit by bit: CPUs walking the DSQ
+    /// read the cursor bit, under the lock we do not hold here.
+    fn set_flags(&self, flags: u32) {
+        // SAFETY: as above.
+        unsafe { ptr::write_volatile(ptr::addr_of_mut!((*self.kit()).cursor.flags), flags) }
+    }
+
+    /// `bpf_iter_scx_dsq_new()`: starts an iteration of the user DSQ
+    /// `dsq_id`.
+    ///
+    /// The lookup is valid for `np`; the iterator keeps the DSQ past it
+    /// because the verifier keeps the BPF program in the RCU read-side
+    /// section it was called in until it destroys the iterator
+    /// (`KF_RCU_PROTECTED`), and a destroyed DSQ is freed with `call_rcu()`.
+    pub(crate) fn start(&self, np: NoPreempt<'_>, dsq_id: u64, flags: u64) -> Result {
+        // SAFETY: the iterator is ours; NULL first, so that every failure
+        // leaves an iterator that `next` and `destroy` know is empty.
+        unsafe { (*self.kit()).dsq = ptr::null_mut() };
+        if flags & !ITER_USER_FLAGS != 0 {
+            return Err(EINVAL);
+        }
+        let dsq = find_user(dsq_id, np).ok_or(ENOENT)?;
+        // SAFETY: the iterator is ours; see the type invariants for `dsq`.
+        unsafe {
+            bindings::scx_helper_init_list_head(self.cursor());
+            (*self.kit()).cursor.flags = ITER_CURSOR | flags as u32;
+            (*self.kit()).cursor.priv_ = ptr::read_volatile(ptr::addr_of!((*dsq.as_ptr()).seq));
+            (*self.kit()).dsq = dsq.as_ptr();
+        }
+        Ok(())
+    }
+
+    /// The DSQ, if the iteration started.
+    pub(crate) fn dsq(&self) -> Option<&Dsq> {
+        // SAFETY: the iterator is ours.
+        let dsq = unsafe { (*self.kit()).dsq };
+        // SAFETY: see the type invariants.
+        (!dsq.is_null()).then(|| unsafe { Dsq::from_raw(dsq) })
+    }
+
+    /// The DSQ's `seq` when the iteration began.
+    pub(crate) fn seq(&self) -> u32 {
+        // SAFETY: the iterator is ours.
+        unsafe { (*self.kit()).cursor.priv_ }
+    }
+
+    /// `bpf_iter_scx_dsq_next()`: the next task, if any.
+    pub(crate) fn next(&self) -> Option<&Task> {
+        let dsq = self.dsq()?;
+        let q = dsq.lock_irqsave();
+        let cursor = self.cursor();
+        let rev = self.flags() & ITER_REV != 0;
+        // SAFETY: the cursor is ours and, if linked, on this DSQ's list,
+        // which we hold the lock of.
+        let linked = unsafe { (*cursor).next != cursor };
+        let from = if linked { cursor } else { q.list_head() };
+        let p = q.step(from, rev, Some(self.seq()));
+        // SAFETY: as above; a found task is on the list, and the cursor
+        // goes next to it, on the side the iteration moves away from.
+        unsafe {
+            bindings::scx_helper_list_del_init(cursor);
+            if let Some(p) = p {
+                if rev {
+                    bindings::scx_helper_list_add_tail(cursor, list_node(p));
+                } else {
+                    bindings::scx_helper_list_add(cursor, list_node(p));
+                }
+            }
+        }
+        p
+    }
+
+    /// `bpf_iter_scx_dsq_destroy()`: unlinks the cursor.
+    pub(crate) fn destroy(&self) {
+        let Some(dsq) = self.dsq() else { return };
+        let cursor = self.cursor();
+        // Read without the lock: while the cursor is linked other CPUs
+        // rewrite its `next`, but only we make it point to itself.
+        // SAFETY: the cursor is ours (see `from_raw`).
+        if unsafe { ptr::read_volatile(ptr::addr_of!((*cursor).next)) } != cursor {
+            let _q = dsq.lock_irqsave();
+            // SAFETY: it is on the DSQ's list, whose lock we hold.
+            unsafe { bindings::scx_helper_list_del_init(cursor) };
+        }
+        // SAFETY: the iterator is ours.
+        unsafe { (*self.kit()).dsq = ptr::null_mut() };
+    }
+
+    /// Records the slice to give the next task moved with this iterator.
+    pub(crate) fn set_slice(&self, slice: u64) {
+        // SAFETY: the iterator is ours.
+        unsafe { (*self.kit()).slice = slice };
+        self.set_flags(self.flags() | ITER_HAS_SLICE);
+    }
+
+    /// Records the vtime to give the next task moved with this iterator.
+    pub(crate) fn set_vtime(&self, vtime: u64) {
+        // SAFETY: the iterator is ours.
+        unsafe { (*self.kit()).vtime = vtime };
+        self.set_flags(self.flags() | ITER_HAS_VTIME);
+    }
+
+    /// Takes what [`Self::set_slice`] and [`Self::set_vtime`] recorded:
+    /// `(slice, vtime)`. Each move, done or not, uses them up.
+    pub(crate) fn take_updates(&self) -> (Option<u64>, Option<u64>) {
+        let flags = self.flags();
+        self.set_flags(flags & !(ITER_HAS_SLICE | ITER_HAS_VTIME));
+        // SAFETY: the iterator is ours.
+        let (slice, vtime) = unsafe { ((*self.kit()).slice, (*self.kit()).vtime) };
+        (
+            (flags & ITER_HAS_SLICE != 0).then_some(slice),
+            (flags & ITER_HAS_VTIME != 0).then_some(vtime),
+        )
+    }
+}
+
+impl RqLocked {
+    /// Parks `p`, a task of this rq on no DSQ, on the rq's list of direct
+    /// dispatches to other CPUs' local DSQs (`ddsp_deferred_locals`), which
+    /// wait for a moment when the rq lock may be dropped.
+    ///
+    /// # Safety
+    ///
+    /// `p` must be queued on this rq and on no DSQ or list, and leave the
+    /// list only through [`Self::pop_deferred_local`] or
+    /// [`cancel_deferred_local`] (on its dequeue).
+    pub(crate) unsafe fn defer_local(&self, p: &TaskScx<'_>) {
+        let node = list_node(p);
+        // SAFETY: a free node points to itself.
+        if unsafe { (*node).next != node } {
+            crate::warn!("{}[{}] deferred while on a list", p.comm(), p.pid());
+            return;
+        }
+        // SAFETY: we hold the rq lock, which protects the list; the node is
+        // free, and `p` stays queued here by the caller's guarantee.
+        unsafe {
+            bindings::scx_helper_list_add_tail(
+                list_node(p),
+                ptr::addr_of_mut!((*self.rq().as_ptr()).scx.ddsp_deferred_locals),
+            )
+        };
+    }
+
+    /// Takes the first task off the list of [`Self::defer_local`].
+    ///
+    /// # Safety
+    ///
+    /// The caller must not use the task past `'t`, which must end before
+    /// the task can leave the rqs whose locks the caller holds meanwhile:
+    /// a queued task is not freed. (The lifetime is not this guard's, as
+    /// moving the task drops and retakes the lock.)
+    pub(crate) unsafe fn pop_deferred_local<'t>(&self) -> Option<&'t Task> {
+        // SAFETY: we hold the rq lock, which protects the list; it only
+        // links queued tasks of this rq.
+        unsafe {
+            let head = ptr::addr_of_mut!((*self.rq().as_ptr()).scx.ddsp_deferred_locals);
+            let node = (*head).next;
+            if node == head {
+                return None;
+            }
+            bindings::scx_helper_list_del_init(node);
+            task_of_list_node(node)
+        }
+    }
+}
+
+/// Takes `p` off its rq's list of deferred direct dispatches if it is
+/// there: a dequeue cancels the dispatch.
+///
+/// # Safety
+///
+/// `p` must be on no DSQ (`p->scx.dsq` NULL): its node is then free or on
+/// that list, which the rq lock `p` proves protects.
+pub(crate) unsafe fn cancel_deferred_local(p: &TaskScx<'_>) {
+    let node = list_node(p);
+    // SAFETY: by the caller's guarantee; a node on no list points to
+    // itself.
+    unsafe {
+        if (*node).next != node {
+            bindings::scx_helper_list_del_init(node);
         }
     }
 }
@@ -357,6 +724,8 @@ impl<'a> DsqQueue<'a> {
 #[must_use = "the DSQ lock is released when the guard drops"]
 pub(crate) struct DsqGuard<'a> {
     q: DsqQueue<'a>,
+    /// The interrupt state to restore, for [`Dsq::lock_irqsave`].
+    irq_flags: Option<usize>,
     _not_send: PhantomData<*mut ()>,
 }
 
@@ -370,23 +739,49 @@ impl<'a> core::ops::Deref for DsqGuard<'a> {
 
 impl Drop for DsqGuard<'_> {
     fn drop(&mut self) {
-        // SAFETY: the guard holds the lock.
-        unsafe { bindings::scx_helper_raw_spin_unlock(ptr::addr_of_mut!((*self.q.raw()).lock)) }
+        let lock = self.q.dsq.lock_ptr();
+        // SAFETY: the guard holds the lock, taken the way `irq_flags` says.
+        unsafe {
+            match self.irq_flags {
+                None => bindings::scx_helper_raw_spin_unlock(lock),
+                Some(flags) => bindings::scx_helper_raw_spin_unlock_irqrestore(lock, flags as _),
+            }
+        }
     }
 }
 
-/// Storage for the global DSQ.
-struct GlobalDsq(Opaque<bindings::scx_dispatch_q>);
+/// The global DSQs, one per NUMA node, indexed by node: `SCX_DSQ_GLOBAL`
+/// names the one of the node of the task's CPU, and a CPU consumes from
+/// its own node's, so that without NUMA-aware BPF code tasks still stay
+/// on their node.
+///
+/// # Invariants
+///
+/// Set once by [`init`] at boot, before any scheduler can load, to an
+/// array of `nr_node_ids` pointers in which every possible node's entry
+/// is an initialised DSQ; neither is ever freed.
+struct GlobalDsqs(UnsafeCell<*mut *mut bindings::scx_dispatch_q>);
 
-// SAFETY: accessed through `Dsq`, whose lock protects it.
-unsafe impl Sync for GlobalDsq {}
+// SAFETY: written once at boot, before any reader; the DSQs are accessed
+// through `Dsq`, whose lock protects them.
+unsafe impl Sync for GlobalDsqs {}
 
-static GLOBAL_DSQ: GlobalDsq = GlobalDsq(Opaque::uninit());
+static GLOBAL_DSQS: GlobalDsqs = GlobalDsqs(UnsafeCell::new(ptr::null_mut()));
 
-/// The global DSQ.
-pub(crate) fn global() -> &'static Dsq {
-    // SAFETY: initialised by `init()` at boot, before any scheduler can load.
-    unsafe { Dsq::from_raw(GLOBAL_DSQ.0.get()) }
+/// The global DSQ of the node of `cpu`.
+pub(crate) fn global_of(cpu: Cpu) -> &'static Dsq {
+    // SAFETY: a possible CPU's node is a possible node, whose DSQ `init()`
+    // set up at boot and nobody frees (see `GlobalDsqs`).
+    unsafe {
+        let node = bindings::scx_helper_cpu_to_node(cpu.id());
+        Dsq::from_raw(*(*GLOBAL_DSQS.0.get()).add(node as usize))
+    }
+}
+
+/// The global DSQ a dispatch of `p` to `SCX_DSQ_GLOBAL` goes to: the one
+/// of the node of its CPU.
+pub(crate) fn global_for(p: &Task) -> &'static Dsq {
+    global_of(p.cpu())
 }
 
 /// A user DSQ, allocated by `create()` and freed after an RCU grace period.
@@ -431,10 +826,25 @@ fn with_table<R>(f: impl FnOnce(&mut RBTree<u64, DsqPtr>) -> R) -> R {
     r
 }
 
-/// Sets up the global DSQ and the user DSQ table. Called once at boot.
+/// Sets up the global DSQs and the user DSQ table. Called once at boot.
 pub(crate) fn init() {
-    // SAFETY: nothing uses the global DSQ before this.
-    unsafe { Dsq::init(GLOBAL_DSQ.0.get(), GLOBAL) };
+    // SAFETY: plain allocation; boot fails without it, as the C core's
+    // enable would.
+    let dsqs = unsafe { bindings::scx_helper_alloc_node_dsqs() };
+    if dsqs.is_null() {
+        panic!("sched_ext: cannot allocate the global DSQs");
+    }
+    // SAFETY: `nr_node_ids` entries, the possible nodes' fresh and zeroed.
+    unsafe {
+        for node in 0..bindings::scx_helper_nr_node_ids() as usize {
+            let dsq = *dsqs.add(node);
+            if !dsq.is_null() {
+                Dsq::init(dsq, GLOBAL);
+            }
+        }
+    }
+    // SAFETY: single-threaded at boot; no reader before this.
+    unsafe { *GLOBAL_DSQS.0.get() = dsqs };
     // SAFETY: single-threaded at boot, before any user of the table.
     unsafe { *USER_DSQS.tree.get() = Some(RBTree::new()) };
     // SAFETY: as above, for the list and the irq_work.
@@ -506,21 +916,27 @@ pub(crate) enum DestroyError {
 }
 
 /// Destroys the user DSQ `id`, which must be empty.
+///
+/// Takes the DSQ's lock, then the table's: the order of a mover that looks
+/// up its destination while it holds the source DSQ's lock
+/// (`class::move_from_dsq`).
 pub(crate) fn destroy(id: u64) -> core::result::Result<(), DestroyError> {
-    let removed = with_table(|t| {
-        let dsq = match t.get(&id) {
-            // SAFETY: the table holds valid DSQs.
-            Some(d) => unsafe { Dsq::from_raw(d.0) },
-            None => return Err(DestroyError::NotFound),
-        };
-        let q = dsq.lock();
-        if dsq.nr() != 0 {
-            return Err(DestroyError::Busy(dsq.nr()));
-        }
-        q.set_destroyed();
-        drop(q);
-        Ok(t.remove(&id))
-    })?;
+    let g = PreemptGuard::new();
+    let dsq = find_user(id, g.no_preempt()).ok_or(DestroyError::NotFound)?;
+    // Any context may destroy a DSQ, interrupts on or off.
+    let q = dsq.lock_irqsave();
+    // Another CPU destroyed it since the lookup.
+    if dsq.id() == INVALID {
+        return Err(DestroyError::NotFound);
+    }
+    if dsq.nr() != 0 {
+        return Err(DestroyError::Busy(dsq.nr()));
+    }
+    // A DSQ leaves the table only here, marked destroyed under its lock,
+    // which we hold: it is still the table's DSQ for `id`.
+    let removed = with_table(|t| t.remove(&id));
+    q.set_destroyed();
+    drop(q);
     if let Some(d) = removed {
         // `scx_bpf_destroy_dsq()` may run under an rq lock (from
         // ops.dispatch()), and call_rcu() can wake RCU's kthreads, which

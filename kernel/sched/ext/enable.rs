@@ -685,12 +685,6 @@ fn enable_locked(
     // Not implemented yet: refuse rather than load a scheduler whose
     // callbacks would silently never run.
     let t = o.table();
-    if t.cpu_acquire.is_some() || t.cpu_release.is_some() {
-        crate::scx_error!(
-            "ops.cpu_acquire() and ops.cpu_release() are not supported by this core yet"
-        );
-        return Err(-(bindings::EOPNOTSUPP as i32));
-    }
     if t.cgroup_init.is_some()
         || t.cgroup_exit.is_some()
         || t.cgroup_prep_move.is_some()

@@ -57,6 +57,117 @@ void scx_helper_rq_unlock_irqrestore(struct rq *rq, unsigned long flags)
 	raw_spin_rq_unlock_irqrestore(rq, flags);
 }
 
+/*
+ * Interrupts go off before the attempt, as for any rq lock, and come back
+ * on only if it fails: on success the caller releases both with
+ * scx_helper_rq_unlock_irqrestore().
+ */
+bool scx_helper_rq_trylock_irqsave(struct rq *rq, unsigned long *flags)
+{
+	local_irq_save(*flags);
+	if (raw_spin_rq_trylock(rq))
+		return true;
+	local_irq_restore(*flags);
+	return false;
+}
+
+/* rq->scx.pnt_seq: SCX_KICK_WAIT's view of a CPU's scheduling cycles. */
+unsigned long scx_helper_pnt_seq_acquire(struct rq *rq)
+{
+	return smp_load_acquire(&rq->scx.pnt_seq);
+}
+
+void scx_helper_pnt_seq_advance(struct rq *rq)
+{
+	smp_store_release(&rq->scx.pnt_seq, rq->scx.pnt_seq + 1);
+}
+
+/* What cpufreq governors see of a CPU, and telling schedutil to look again. */
+u32 scx_helper_cpu_capacity(int cpu) { return arch_scale_cpu_capacity(cpu); }
+u32 scx_helper_freq_capacity(int cpu) { return arch_scale_freq_capacity(cpu); }
+
+void scx_helper_cpufreq_update_util(struct rq *rq)
+{
+	rcu_read_lock_sched_notrace();
+	cpufreq_update_util(rq, 0);
+	rcu_read_unlock_sched_notrace();
+}
+
+/* SMT: whether any core has siblings online, and a CPU's siblings. */
+bool scx_helper_sched_smt_active(void) { return sched_smt_active(); }
+
+const struct cpumask *scx_helper_cpu_smt_mask(int cpu)
+{
+#ifdef CONFIG_SCHED_SMT
+	return cpu_smt_mask(cpu);
+#else
+	return cpumask_of(cpu);
+#endif
+}
+
+bool scx_helper_cpumask_intersects(const struct cpumask *a,
+				   const struct cpumask *b)
+{
+	return cpumask_intersects(a, b);
+}
+
+void scx_helper_cpumask_or(struct cpumask *dst, const struct cpumask *a,
+			   const struct cpumask *b)
+{
+	cpumask_or(dst, a, b);
+}
+
+void scx_helper_cpumask_andnot(struct cpumask *dst, const struct cpumask *a,
+			       const struct cpumask *b)
+{
+	cpumask_andnot(dst, a, b);
+}
+
+/* Runs @fn with @rq locked before the scheduler releases the lock. */
+void scx_helper_queue_deferred_bal_cb(struct rq *rq, void (*fn)(struct rq *rq))
+{
+	queue_balance_callback(rq, &rq->scx.deferred_bal_cb, fn);
+}
+
+/*
+ * One global DSQ per possible NUMA node, each in its node's memory, as the
+ * C core has them: NULL entries for impossible nodes. Never freed.
+ */
+struct scx_dispatch_q **scx_helper_alloc_node_dsqs(void)
+{
+	struct scx_dispatch_q **dsqs;
+	int node;
+
+	dsqs = kcalloc(nr_node_ids, sizeof(dsqs[0]), GFP_KERNEL);
+	if (!dsqs)
+		return NULL;
+	for_each_node_state(node, N_POSSIBLE) {
+		dsqs[node] = kzalloc_node(sizeof(*dsqs[node]), GFP_KERNEL, node);
+		if (!dsqs[node])
+			return NULL;
+	}
+	return dsqs;
+}
+
+int scx_helper_cpu_to_node(int cpu) { return cpu_to_node(cpu); }
+
+/* An irq_work that runs in hard interrupt context even on PREEMPT_RT. */
+void scx_helper_init_irq_work_hard(struct irq_work *work,
+				   void (*fn)(struct irq_work *))
+{
+	*work = IRQ_WORK_INIT_HARD(fn);
+}
+
+void scx_helper_sched_update_tick_dependency(struct rq *rq)
+{
+	sched_update_tick_dependency(rq);
+}
+
+bool scx_helper_task_migration_pending(const struct task_struct *p)
+{
+	return p->migration_pending;
+}
+
 void scx_helper_assert_rq_held(struct rq *rq) { lockdep_assert_rq_held(rq); }
 void scx_helper_rq_unpin(struct rq *rq, struct rq_flags *rf) { rq_unpin_lock(rq, rf); }
 void scx_helper_rq_repin(struct rq *rq, struct rq_flags *rf) { rq_repin_lock(rq, rf); }
@@ -151,6 +262,17 @@ void scx_helper_local_irq_restore(unsigned long flags) { local_irq_restore(flags
 void scx_helper_raw_spin_lock_init(raw_spinlock_t *lock) { raw_spin_lock_init(lock); }
 void scx_helper_raw_spin_lock(raw_spinlock_t *lock) { raw_spin_lock(lock); }
 void scx_helper_raw_spin_unlock(raw_spinlock_t *lock) { raw_spin_unlock(lock); }
+
+void scx_helper_raw_spin_lock_irqsave(raw_spinlock_t *lock, unsigned long *flags)
+{
+	raw_spin_lock_irqsave(lock, *flags);
+}
+
+void scx_helper_raw_spin_unlock_irqrestore(raw_spinlock_t *lock,
+					   unsigned long flags)
+{
+	raw_spin_unlock_irqrestore(lock, flags);
+}
 void scx_helper_enable_mutex_lock(void) { mutex_lock(&scx_enable_mutex); }
 void scx_helper_enable_mutex_unlock(void) { mutex_unlock(&scx_enable_mutex); }
 void scx_helper_fork_read_lock(void) { percpu_down_read(&scx_fork_rwsem); }

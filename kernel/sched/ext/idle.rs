@@ -8,8 +8,12 @@
 //! cleared with an atomic test-and-clear, so two wakers never pick the same
 //! idle CPU.
 //!
-//! SMT-aware picking (whole idle cores first) is not implemented yet; the
-//! tracking behaves as the C core does when SMT is inactive.
+//! With SMT, a second mask holds the CPUs whose every sibling is idle:
+//! whole idle cores, which the default `select_cpu` and
+//! `SCX_PICK_IDLE_CORE` prefer, since a task there shares no core's
+//! execution units with another. That mask is kept racily, as in the C
+//! core: it is an optimisation, and corrects itself at the next idle
+//! transition.
 
 use crate::bindings;
 use crate::ops::{self, Ops};
@@ -25,6 +29,22 @@ struct IdleMask(Opaque<bindings::cpumask>);
 unsafe impl Sync for IdleMask {}
 
 static IDLE_CPUS: IdleMask = IdleMask(Opaque::uninit());
+/// The CPUs whose whole core is idle; used only while SMT is active.
+static IDLE_SMT: IdleMask = IdleMask(Opaque::uninit());
+
+const PICK_IDLE_CORE: u64 = bindings::SCX_PICK_IDLE_CORE as u64;
+
+/// Whether some core has more than one CPU online.
+fn smt_active() -> bool {
+    // SAFETY: reads a static key.
+    unsafe { bindings::scx_helper_sched_smt_active() }
+}
+
+/// The SMT siblings of `cpu`, itself included.
+fn smt_mask(cpu: Cpu) -> *const bindings::cpumask {
+    // SAFETY: `cpu` is possible; the topology masks live forever.
+    unsafe { bindings::scx_helper_cpu_smt_mask(cpu.id()) }
+}
 
 /// Whether the core tracks idle CPUs for the current scheduler.
 static BUILTIN_ENABLED: AtomicBool = AtomicBool::new(false);
@@ -32,6 +52,16 @@ static BUILTIN_ENABLED: AtomicBool = AtomicBool::new(false);
 /// The mask of idle CPUs, as BPF sees it through `scx_bpf_get_idle_cpumask()`.
 pub(crate) fn mask() -> *const bindings::cpumask {
     IDLE_CPUS.0.get()
+}
+
+/// The mask of CPUs whose whole core is idle, as BPF sees it through
+/// `scx_bpf_get_idle_smtmask()`: without SMT, every core is one CPU.
+pub(crate) fn smt_mask_of_idle() -> *const bindings::cpumask {
+    if smt_active() {
+        IDLE_SMT.0.get()
+    } else {
+        IDLE_CPUS.0.get()
+    }
 }
 
 /// Whether built-in idle tracking is on.
@@ -51,7 +81,9 @@ pub(crate) fn reset_for_enable(o: Ops<'_>) {
     // SAFETY: the masks are valid; cpumask_copy() is a plain bitmap copy
     // and concurrent updaters only run once the scheduler is enabled.
     unsafe {
-        bindings::scx_helper_cpumask_copy(IDLE_CPUS.0.get(), bindings::scx_helper_cpu_online_mask())
+        let online = bindings::scx_helper_cpu_online_mask();
+        bindings::scx_helper_cpumask_copy(IDLE_CPUS.0.get(), online);
+        bindings::scx_helper_cpumask_copy(IDLE_SMT.0.get(), online);
     };
     BUILTIN_ENABLED.store(on, Ordering::Relaxed);
 }
@@ -63,19 +95,49 @@ pub(crate) fn disable() {
 
 /// Claims `cpu` if it is idle.
 pub(crate) fn test_and_clear(cpu: Cpu) -> bool {
+    if smt_active() {
+        // Whether or not we get `cpu`, its core is not wholly idle any
+        // more. An offline CPU is not in its own sibling mask: clear it by
+        // itself, or `pick()` could find it for ever.
+        let smt = smt_mask(cpu);
+        // SAFETY: valid masks; the updates race with `update()` as in C,
+        // which only costs a missed or extra whole-core pick.
+        unsafe {
+            if bindings::scx_helper_cpumask_intersects(smt, IDLE_SMT.0.get()) {
+                bindings::scx_helper_cpumask_andnot(IDLE_SMT.0.get(), IDLE_SMT.0.get(), smt);
+            } else {
+                bindings::scx_helper_cpumask_clear_cpu(cpu.id(), IDLE_SMT.0.get());
+            }
+        }
+    }
     // SAFETY: atomic bit operation on a valid mask; `cpu` is in range.
     unsafe { bindings::scx_helper_cpumask_test_and_clear_cpu(cpu.id(), IDLE_CPUS.0.get()) }
 }
 
-/// Claims an idle CPU in `allowed`, or returns `None`.
-pub(crate) fn pick(allowed: *const bindings::cpumask) -> Option<Cpu> {
+/// Claims an idle CPU in `allowed`: one of a wholly idle core if there is
+/// one, and only such a CPU with `SCX_PICK_IDLE_CORE`. `None` if none.
+pub(crate) fn pick(allowed: *const bindings::cpumask, flags: u64) -> Option<Cpu> {
     loop {
-        // SAFETY: both masks are valid.
-        let cpu =
-            unsafe { bindings::scx_helper_cpumask_any_and_distribute(IDLE_CPUS.0.get(), allowed) };
-        // Past `nr_cpu_ids`: none. The idle mask only has possible CPUs.
-        let cpu = Cpu::new(cpu)?;
+        let mut cpu = None;
+        if smt_active() {
+            // SAFETY: both masks are valid.
+            cpu = Cpu::new(unsafe {
+                bindings::scx_helper_cpumask_any_and_distribute(IDLE_SMT.0.get(), allowed)
+            });
+            if cpu.is_none() && flags & PICK_IDLE_CORE != 0 {
+                return None;
+            }
+        }
+        // Past `nr_cpu_ids`: none. The idle masks only have possible CPUs.
+        let cpu = cpu.or_else(|| {
+            // SAFETY: both masks are valid.
+            Cpu::new(unsafe {
+                bindings::scx_helper_cpumask_any_and_distribute(IDLE_CPUS.0.get(), allowed)
+            })
+        })?;
         // Another waker may have claimed it since we looked; try again.
+        // Each failed try clears `cpu` from the whole-core mask, so the
+        // loop ends.
         if test_and_clear(cpu) {
             return Some(cpu);
         }
@@ -89,13 +151,33 @@ pub(crate) fn update(rq: &RqLocked, idle: bool, do_notify: bool) {
         ops::get(rq.no_preempt()).update_idle(cpu.id(), idle);
     }
     if builtin_enabled() && (do_notify || rq.curr().is_idle()) {
-        // SAFETY: atomic bit operations on a valid mask; `cpu` is in range.
-        unsafe {
-            if idle {
-                bindings::scx_helper_cpumask_set_cpu(cpu.id(), IDLE_CPUS.0.get());
-            } else {
-                bindings::scx_helper_cpumask_clear_cpu(cpu.id(), IDLE_CPUS.0.get());
-            }
+        update_builtin(cpu, idle);
+    }
+}
+
+fn update_builtin(cpu: Cpu, idle: bool) {
+    // SAFETY: atomic bit operations on a valid mask; `cpu` is in range.
+    unsafe {
+        if idle {
+            bindings::scx_helper_cpumask_set_cpu(cpu.id(), IDLE_CPUS.0.get());
+        } else {
+            bindings::scx_helper_cpumask_clear_cpu(cpu.id(), IDLE_CPUS.0.get());
+        }
+    }
+    if !smt_active() {
+        return;
+    }
+    let smt = smt_mask(cpu);
+    // SAFETY: valid masks, updated racily as in the C core (see the module
+    // documentation); siblings are possible CPUs.
+    unsafe {
+        if !idle {
+            bindings::scx_helper_cpumask_andnot(IDLE_SMT.0.get(), IDLE_SMT.0.get(), smt);
+        } else if crate::rq::cpus_in(smt)
+            .all(|c| bindings::scx_helper_cpumask_test_cpu(c.id(), IDLE_CPUS.0.get()))
+        {
+            // The last sibling to go idle makes the core idle.
+            bindings::scx_helper_cpumask_or(IDLE_SMT.0.get(), IDLE_SMT.0.get(), smt);
         }
     }
 }
@@ -125,10 +207,22 @@ pub(crate) fn select_cpu_dfl(
             return (cpu, true);
         }
     }
+    if smt_active() {
+        // A whole idle core: `prev_cpu`'s first, for its warm caches.
+        // SAFETY: the mask is valid; `prev_cpu` is in range.
+        let prev_core_idle =
+            unsafe { bindings::scx_helper_cpumask_test_cpu(prev_cpu.id(), IDLE_SMT.0.get()) };
+        if prev_core_idle && p.allowed_on(prev_cpu) && test_and_clear(prev_cpu) {
+            return (prev_cpu, true);
+        }
+        if let Some(cpu) = pick(p.cpus_ptr(), PICK_IDLE_CORE) {
+            return (cpu, true);
+        }
+    }
     if p.allowed_on(prev_cpu) && test_and_clear(prev_cpu) {
         return (prev_cpu, true);
     }
-    match pick(p.cpus_ptr()) {
+    match pick(p.cpus_ptr(), 0) {
         Some(cpu) => (cpu, true),
         None => (prev_cpu, false),
     }
@@ -137,5 +231,8 @@ pub(crate) fn select_cpu_dfl(
 /// Sets up the mask. Called once at boot.
 pub(crate) fn init() {
     // SAFETY: boot is single-threaded here; clear the static mask.
-    unsafe { core::ptr::write_bytes(IDLE_CPUS.0.get(), 0, 1) };
+    unsafe {
+        core::ptr::write_bytes(IDLE_CPUS.0.get(), 0, 1);
+        core::ptr::write_bytes(IDLE_SMT.0.get(), 0, 1);
+    }
 }

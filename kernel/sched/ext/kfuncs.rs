@@ -10,11 +10,11 @@
 
 use crate::bindings;
 use crate::class::{self, ops_cpu_valid, Kick, ENQ_INTERNAL_MASK};
-use crate::dsq;
+use crate::dsq::{self, DsqIter};
 use crate::exit;
 use crate::idle;
 use crate::kf::{self, KfMask};
-use crate::pcpu::{self, Ddsp, DspEnt, NoPreempt, PreemptGuard};
+use crate::pcpu::{self, Ddsp, DspEnt, IrqGuard, NoPreempt, PreemptGuard};
 use crate::rq::{Cpu, Rq, RqLocked};
 use crate::task::{Task, TaskScx};
 use kernel::prelude::*;
@@ -160,16 +160,11 @@ fn consume_lent(np: NoPreempt<'_>, rq: &mut RqLocked, dsq_id: u64) -> bool {
     // What was dispatched before must reach its DSQs first, to keep the
     // order the scheduler asked for.
     class::flush_dispatch_buf(np, rq);
-    let dsq = if dsq_id == dsq::GLOBAL {
-        dsq::global()
-    } else {
-        match dsq::find_user(dsq_id, np) {
-            Some(d) => d,
-            None => {
-                crate::scx_error!("invalid DSQ ID {:#018x}", dsq_id);
-                return false;
-            }
-        }
+    // User DSQs only: as in the C core, the global DSQs are consumed by
+    // the core itself, each CPU from its node's, before ops.dispatch().
+    let Some(dsq) = dsq::find_user(dsq_id, np) else {
+        crate::scx_error!("invalid DSQ ID {:#018x}", dsq_id);
+        return false;
     };
     class::consume(rq, dsq)
 }
@@ -191,6 +186,156 @@ extern "C" fn scx_rs_bpf_consume(dsq_id: u64) -> bool {
     } else {
         false
     }
+}
+
+/// `scx_bpf_dispatch_from_dsq()` and `scx_bpf_dispatch_vtime_from_dsq()`,
+/// from `ops.dispatch()` or from a context that holds no rq lock.
+///
+/// # Safety
+///
+/// `it` is an iterator and `p` a task the verifier trusts (KF_RCU).
+unsafe fn dispatch_from_dsq(
+    it: *mut bindings::bpf_iter_scx_dsq,
+    p: *mut bindings::task_struct,
+    dsq_id: u64,
+    enq_flags: u64,
+) -> bool {
+    // SAFETY: by the caller's guarantee.
+    let (it, p) = unsafe { (DsqIter::from_raw(it), Task::from_raw(p)) };
+    if kf::current_mask() == KfMask::UNLOCKED {
+        // No rq lock held: take `p`'s, which the move needs first anyway.
+        let g = PreemptGuard::new();
+        let mut rq = Rq::of_cpu(p.cpu()).lock_irqsave();
+        // `rq` unlocks whichever rq the move ended on.
+        return class::move_from_dsq(g.no_preempt(), &mut rq, it, p, dsq_id, enq_flags);
+    }
+    if !kf::allowed(KfMask::DISPATCH) {
+        return false;
+    }
+    // SAFETY: checked just above.
+    let np = unsafe { dispatch_np() };
+    // SAFETY: we are a kfunc of the ops.dispatch() call that balance() lent
+    // its rq lock to.
+    let moved = unsafe {
+        pcpu::with_lent_rq(np, |rq| {
+            let home = rq.rq();
+            let moved = class::move_from_dsq(np, rq, it, p, dsq_id, enq_flags);
+            rq.switch(home);
+            moved
+        })
+    };
+    moved == Some(true)
+}
+
+/// # Safety
+///
+/// `it` is an iterator and `p` a task the verifier trusts (KF_RCU).
+#[no_mangle]
+unsafe extern "C" fn scx_rs_bpf_dispatch_from_dsq(
+    it: *mut bindings::bpf_iter_scx_dsq,
+    p: *mut bindings::task_struct,
+    dsq_id: u64,
+    enq_flags: u64,
+) -> bool {
+    // SAFETY: as our caller guarantees.
+    unsafe { dispatch_from_dsq(it, p, dsq_id, enq_flags) }
+}
+
+/// # Safety
+///
+/// `it` is an iterator and `p` a task the verifier trusts (KF_RCU).
+#[no_mangle]
+unsafe extern "C" fn scx_rs_bpf_dispatch_vtime_from_dsq(
+    it: *mut bindings::bpf_iter_scx_dsq,
+    p: *mut bindings::task_struct,
+    dsq_id: u64,
+    enq_flags: u64,
+) -> bool {
+    let flags = enq_flags | bindings::SCX_ENQ_DSQ_PRIQ as u64;
+    // SAFETY: as our caller guarantees.
+    unsafe { dispatch_from_dsq(it, p, dsq_id, flags) }
+}
+
+/// # Safety
+///
+/// `it` is an iterator the verifier trusts.
+#[no_mangle]
+unsafe extern "C" fn scx_rs_bpf_dispatch_from_dsq_set_slice(
+    it: *mut bindings::bpf_iter_scx_dsq,
+    slice: u64,
+) {
+    // SAFETY: by the caller's guarantee.
+    unsafe { DsqIter::from_raw(it) }.set_slice(slice);
+}
+
+/// # Safety
+///
+/// `it` is an iterator the verifier trusts.
+#[no_mangle]
+unsafe extern "C" fn scx_rs_bpf_dispatch_from_dsq_set_vtime(
+    it: *mut bindings::bpf_iter_scx_dsq,
+    vtime: u64,
+) {
+    // SAFETY: by the caller's guarantee.
+    unsafe { DsqIter::from_raw(it) }.set_vtime(vtime);
+}
+
+/// `bpf_iter_scx_dsq_new()`.
+///
+/// # Safety
+///
+/// `it` is an uninitialised iterator slot of the calling BPF program.
+#[no_mangle]
+unsafe extern "C" fn scx_rs_bpf_iter_scx_dsq_new(
+    it: *mut bindings::bpf_iter_scx_dsq,
+    dsq_id: u64,
+    flags: u64,
+) -> i32 {
+    let g = PreemptGuard::new();
+    // SAFETY: by the caller's guarantee; `start` initialises it.
+    match unsafe { DsqIter::from_raw(it) }.start(g.no_preempt(), dsq_id, flags) {
+        Ok(()) => 0,
+        Err(e) => e.to_errno(),
+    }
+}
+
+/// `bpf_iter_scx_dsq_next()`.
+///
+/// # Safety
+///
+/// `it` is an iterator that `bpf_iter_scx_dsq_new()` initialised, in the
+/// same RCU read-side section (KF_RCU_PROTECTED).
+#[no_mangle]
+unsafe extern "C" fn scx_rs_bpf_iter_scx_dsq_next(
+    it: *mut bindings::bpf_iter_scx_dsq,
+) -> *mut bindings::task_struct {
+    // SAFETY: by the caller's guarantee.
+    unsafe { DsqIter::from_raw(it) }
+        .next()
+        .map_or(core::ptr::null_mut(), Task::as_ptr)
+}
+
+/// `bpf_iter_scx_dsq_destroy()`.
+///
+/// # Safety
+///
+/// As for `scx_rs_bpf_iter_scx_dsq_next`.
+#[no_mangle]
+unsafe extern "C" fn scx_rs_bpf_iter_scx_dsq_destroy(it: *mut bindings::bpf_iter_scx_dsq) {
+    // SAFETY: by the caller's guarantee.
+    unsafe { DsqIter::from_raw(it) }.destroy();
+}
+
+/// `scx_bpf_reenqueue_local()`.
+#[no_mangle]
+extern "C" fn scx_rs_bpf_reenqueue_local() -> u32 {
+    if !kf::allowed(KfMask::CPU_RELEASE) {
+        return 0;
+    }
+    // SAFETY: the context just checked means we run inside
+    // ops.cpu_release(), which `class::switch_class()` calls with this
+    // CPU's rq locked, and lent, until it returns.
+    unsafe { pcpu::with_lent_rq_ref(NoPreempt::assume(), class::reenqueue_local) }.unwrap_or(0)
 }
 
 #[no_mangle]
@@ -248,24 +393,33 @@ extern "C" fn scx_rs_bpf_kick_cpu(cpu: i32, flags: u64) {
     let preempt = bindings::SCX_KICK_PREEMPT as u64;
     let wait = bindings::SCX_KICK_WAIT as u64;
     // The kick is recorded on this CPU's rq, whose irq_work carries it out.
-    let g = PreemptGuard::new();
+    // Interrupts off, not just preemption: a kick from an interrupt in the
+    // middle of this one would run the irq_work, and wait on, or clear, the
+    // half-recorded bits of ours.
+    let g = IrqGuard::new();
     let np = g.no_preempt();
     // While this CPU bypasses (PM operations), interrupt handling may be
     // down and irq_work could spin: no kicks, as in the C core.
     if Rq::this(np).bypassing() {
         return;
     }
-    // SCX_KICK_WAIT (wait for the target to reschedule) is not implemented
-    // yet; the kick itself still happens.
     let what = if flags & idle != 0 {
         if flags & (preempt | wait) != 0 {
             crate::scx_error!("PREEMPT/WAIT cannot be used with SCX_KICK_IDLE");
         }
+        // Skip the irq_work if the target is sure to look at its queues
+        // anyway. Only a try: we may hold another rq lock, or the target's.
+        if let Some(target) = Rq::of_cpu(cpu).try_lock_irqsave() {
+            if class::can_skip_idle_kick(&target) {
+                return;
+            }
+        }
         Kick::IfIdle
-    } else if flags & preempt != 0 {
-        Kick::Preempt
     } else {
-        Kick::Resched
+        Kick::Resched {
+            preempt: flags & preempt != 0,
+            wait: flags & wait != 0,
+        }
     };
     class::kick_cpu(np, cpu, what);
 }
@@ -397,6 +551,56 @@ extern "C" fn scx_rs_bpf_get_idle_cpumask() -> *const bindings::cpumask {
 }
 
 #[no_mangle]
+extern "C" fn scx_rs_bpf_get_idle_smtmask() -> *const bindings::cpumask {
+    if !builtin_idle_check() {
+        return EMPTY_MASK.0.get() as *const _;
+    }
+    idle::smt_mask_of_idle()
+}
+
+/// `scx_bpf_cpuperf_cap()`: the CPU's capacity, `SCX_CPUPERF_ONE` for the
+/// fastest CPU of the system.
+#[no_mangle]
+extern "C" fn scx_rs_bpf_cpuperf_cap(cpu: i32) -> u32 {
+    match ops_cpu_valid(cpu, "") {
+        // SAFETY: `cpu` is possible.
+        Some(cpu) => unsafe { bindings::scx_helper_cpu_capacity(cpu.id()) },
+        None => bindings::SCX_CPUPERF_ONE,
+    }
+}
+
+/// `scx_bpf_cpuperf_cur()`: the CPU's current frequency, relative to its
+/// maximum, as the frequency-invariance code last measured it.
+#[no_mangle]
+extern "C" fn scx_rs_bpf_cpuperf_cur(cpu: i32) -> u32 {
+    match ops_cpu_valid(cpu, "") {
+        // SAFETY: `cpu` is possible.
+        Some(cpu) => unsafe { bindings::scx_helper_freq_capacity(cpu.id()) },
+        None => bindings::SCX_CPUPERF_ONE,
+    }
+}
+
+/// `scx_bpf_cpuperf_set()`: the performance target schedutil gives the
+/// CPU while ext tasks run on it, on the `SCX_CPUPERF_ONE` scale.
+#[no_mangle]
+extern "C" fn scx_rs_bpf_cpuperf_set(cpu: i32, perf: u32) {
+    if perf > bindings::SCX_CPUPERF_ONE {
+        crate::scx_error!("Invalid cpuperf target {} for CPU {}", perf, cpu);
+        return;
+    }
+    if let Some(cpu) = ops_cpu_valid(cpu, "") {
+        let rq = Rq::of_cpu(cpu);
+        rq.set_cpuperf_target(perf);
+        // Schedutil reads the target when the scheduler pokes it; a
+        // remote CPU's governor may ignore the poke until its own next
+        // update, as in the C core.
+        // SAFETY: `rq` is a valid rq; the helper takes the RCU-sched lock
+        // that cpufreq_update_util() needs.
+        unsafe { bindings::scx_helper_cpufreq_update_util(rq.as_ptr()) };
+    }
+}
+
+#[no_mangle]
 extern "C" fn scx_rs_bpf_test_and_clear_cpu_idle(cpu: i32) -> bool {
     if !builtin_idle_check() {
         return false;
@@ -405,17 +609,17 @@ extern "C" fn scx_rs_bpf_test_and_clear_cpu_idle(cpu: i32) -> bool {
 }
 
 #[no_mangle]
-extern "C" fn scx_rs_bpf_pick_idle_cpu(allowed: *const bindings::cpumask, _flags: u64) -> i32 {
+extern "C" fn scx_rs_bpf_pick_idle_cpu(allowed: *const bindings::cpumask, flags: u64) -> i32 {
     if !builtin_idle_check() {
         return EBUSY.to_errno();
     }
-    idle::pick(allowed).map_or(EBUSY.to_errno(), Cpu::id)
+    idle::pick(allowed, flags).map_or(EBUSY.to_errno(), Cpu::id)
 }
 
 #[no_mangle]
-extern "C" fn scx_rs_bpf_pick_any_cpu(allowed: *const bindings::cpumask, _flags: u64) -> i32 {
+extern "C" fn scx_rs_bpf_pick_any_cpu(allowed: *const bindings::cpumask, flags: u64) -> i32 {
     if idle::builtin_enabled() {
-        if let Some(cpu) = idle::pick(allowed) {
+        if let Some(cpu) = idle::pick(allowed, flags) {
             return cpu.id();
         }
     }
@@ -489,6 +693,14 @@ crate::bindings::check_prototypes! {
     scx_rs_bpf_dispatch_nr_slots,
     scx_rs_bpf_dispatch_cancel,
     scx_rs_bpf_consume,
+    scx_rs_bpf_reenqueue_local,
+    scx_rs_bpf_dispatch_from_dsq,
+    scx_rs_bpf_dispatch_vtime_from_dsq,
+    scx_rs_bpf_dispatch_from_dsq_set_slice,
+    scx_rs_bpf_dispatch_from_dsq_set_vtime,
+    scx_rs_bpf_iter_scx_dsq_new,
+    scx_rs_bpf_iter_scx_dsq_next,
+    scx_rs_bpf_iter_scx_dsq_destroy,
     scx_rs_bpf_create_dsq,
     scx_rs_bpf_destroy_dsq,
     scx_rs_bpf_dsq_nr_queued,
@@ -501,6 +713,10 @@ crate::bindings::check_prototypes! {
     scx_rs_bpf_get_online_cpumask,
     scx_rs_bpf_put_cpumask,
     scx_rs_bpf_get_idle_cpumask,
+    scx_rs_bpf_get_idle_smtmask,
+    scx_rs_bpf_cpuperf_cap,
+    scx_rs_bpf_cpuperf_cur,
+    scx_rs_bpf_cpuperf_set,
     scx_rs_bpf_test_and_clear_cpu_idle,
     scx_rs_bpf_pick_idle_cpu,
     scx_rs_bpf_pick_any_cpu,

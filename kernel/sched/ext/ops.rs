@@ -132,14 +132,14 @@ impl<'a> Ops<'a> {
 
 macro_rules! ops_call {
     ($(#[$doc:meta])* $name:ident => $field:ident, $mask:expr,
-     ($($arg:ident: $ty:ty => $conv:expr),*) -> $ret:ty) => {
+     ($($arg:ident: $ty:ty => $conv:expr),* $(; $extra:expr)?) -> $ret:ty) => {
         $(#[$doc])*
         pub(crate) fn $name(self, $($arg: $ty),*) -> Option<$ret> {
             let f = self.0.$field?;
             // SAFETY: the verifier checked the BPF program against this
             // callback's prototype, and every pointer passed is live for the
             // duration of the call.
-            Some(kf::scoped($mask, || unsafe { f($($conv),*) }))
+            Some(kf::scoped($mask, || unsafe { f($($conv,)* $($extra)?) }))
         }
     };
 }
@@ -217,6 +217,17 @@ impl Ops<'_> {
         /// `ops.update_idle()`.
         update_idle => update_idle, KfMask::REST,
         (cpu: i32 => cpu, idle: bool => idle) -> ()
+    );
+    ops_call!(
+        /// `ops.cpu_acquire()`: `cpu` is back from a higher class. The
+        /// argument struct is empty; C passes NULL, and so do we.
+        cpu_acquire => cpu_acquire, KfMask::REST,
+        (cpu: i32 => cpu; core::ptr::null_mut()) -> ()
+    );
+    ops_call!(
+        /// `ops.cpu_release()`: a higher class took `cpu`.
+        cpu_release => cpu_release, KfMask::CPU_RELEASE,
+        (cpu: i32 => cpu, args: &mut bindings::scx_cpu_release_args => args) -> ()
     );
     ops_call!(
         /// `ops.init_task()`.

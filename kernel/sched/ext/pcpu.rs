@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 
-//! Per-CPU state of the core: the direct-dispatch slot and the dispatch
-//! buffer of `ops.dispatch()`.
+//! Per-CPU state of the core: the direct-dispatch slot, the dispatch
+//! buffer of `ops.dispatch()`, and what `SCX_KICK_WAIT` waits for.
 //!
 //! The entries live in the kernel's per-CPU areas (`alloc_percpu()`), so
 //! neighbouring CPUs share no cache line. Each CPU only touches its own
@@ -18,11 +18,54 @@ use crate::ops::Ops;
 use crate::rq::{Cpu, RqLocked};
 use core::cell::{Cell, UnsafeCell};
 use core::ptr::NonNull;
+use core::sync::atomic::AtomicBool;
 use kernel::prelude::*;
 
 /// Evidence that preemption is off, which [`this`] needs; see
 /// [`kernel::preempt`].
 pub(crate) use kernel::preempt::{Guard as PreemptGuard, NoPreempt};
+
+/// Interrupts disabled on this CPU, as `local_irq_save()` does, until the
+/// guard drops; so preemption is disabled too.
+///
+/// # Invariants
+///
+/// Interrupts are disabled from `new()` until `drop()`, which restores the
+/// state `new()` found, on the same CPU (the type is not `Send`).
+#[must_use = "interrupts are enabled again when the guard drops"]
+pub(crate) struct IrqGuard {
+    flags: usize,
+    _not_send: core::marker::PhantomData<*mut ()>,
+}
+
+impl IrqGuard {
+    /// Disables interrupts.
+    pub(crate) fn new() -> Self {
+        let mut flags = 0;
+        // SAFETY: always allowed; `drop` restores the state.
+        unsafe { bindings::scx_helper_local_irq_save(&mut flags) };
+        let flags = flags as usize;
+        // INVARIANT: interrupts are off from here.
+        IrqGuard {
+            flags,
+            _not_send: core::marker::PhantomData,
+        }
+    }
+
+    /// Evidence that preemption is off while the guard lives.
+    pub(crate) fn no_preempt(&self) -> NoPreempt<'_> {
+        // SAFETY: interrupts, and with them preemption, stay off until the
+        // guard drops, which the borrow of `self` prevents meanwhile.
+        unsafe { NoPreempt::assume() }
+    }
+}
+
+impl Drop for IrqGuard {
+    fn drop(&mut self) {
+        // SAFETY: the state saved by `new()` on this CPU.
+        unsafe { bindings::scx_helper_local_irq_restore(self.flags as _) };
+    }
+}
 
 /// The direct-dispatch slot: which task a callback may dispatch directly.
 #[derive(Clone, Copy, PartialEq, Eq)]
@@ -62,6 +105,15 @@ pub(crate) struct PerCpu {
     /// see [`lend_rq`]. Not `Send` or thread-bound: another task on this
     /// CPU only finds it while the lender is suspended in `ops.dispatch()`.
     dsp_rq: Cell<Option<NonNull<RqLocked>>>,
+    /// The rq lock that `class::switch_class()` lends, shared, to the
+    /// kfuncs of `ops.cpu_release()`; see [`lend_rq_ref`].
+    rel_rq: Cell<Option<NonNull<RqLocked>>>,
+    /// For each CPU this one kicked with `SCX_KICK_WAIT`, its `pnt_seq`
+    /// at the kick (`class::do_kicks()`); `nr_cpu_ids` entries.
+    kick_pnt_seqs: KVec<Cell<usize>>,
+    /// Set while this CPU waits for the CPUs it kicked with
+    /// `SCX_KICK_WAIT`. The one field other CPUs read, atomically.
+    kick_waiting: AtomicBool,
 }
 
 /// The `alloc_percpu()` area holding every CPU's [`PerCpu`].
@@ -139,6 +191,29 @@ impl PerCpu {
     }
 }
 
+impl PerCpu {
+    /// Records `seq`, the `pnt_seq` of `cpu` when this CPU kicked it.
+    pub(crate) fn set_kick_pnt_seq(&self, cpu: Cpu, seq: usize) {
+        if let Some(slot) = self.kick_pnt_seqs.get(cpu.id() as usize) {
+            slot.set(seq);
+        }
+    }
+
+    /// What [`Self::set_kick_pnt_seq`] recorded for `cpu`.
+    pub(crate) fn kick_pnt_seq(&self, cpu: Cpu) -> usize {
+        self.kick_pnt_seqs
+            .get(cpu.id() as usize)
+            .map_or(0, Cell::get)
+    }
+}
+
+/// Whether `cpu` is waiting for CPUs it kicked with `SCX_KICK_WAIT`.
+pub(crate) fn kick_waiting(cpu: Cpu) -> &'static AtomicBool {
+    // SAFETY: the entry was initialised at boot and is never freed; the
+    // field is atomic, so any CPU may read and its owner write it.
+    unsafe { &(*entry(cpu)).kick_waiting }
+}
+
 /// Lends `rq` to the kfuncs that `f`, a call of `ops.dispatch()`, makes on
 /// this CPU ([`with_lent_rq`]); `scx_bpf_consume()` needs the lock that the
 /// caller of `ops.dispatch()` holds.
@@ -182,6 +257,34 @@ pub(crate) unsafe fn with_lent_rq<R>(
     Some(r)
 }
 
+/// Lends `rq`, shared, to the kfuncs that `f`, a call of
+/// `ops.cpu_release()`, makes on this CPU ([`with_lent_rq_ref`]):
+/// `scx_bpf_reenqueue_local()` works under the lock the caller holds.
+pub(crate) fn lend_rq_ref<R>(np: NoPreempt<'_>, rq: &RqLocked, f: impl FnOnce() -> R) -> R {
+    let pc = this(np);
+    let prev = pc.rel_rq.replace(Some(NonNull::from(rq)));
+    let r = f();
+    pc.rel_rq.set(prev);
+    r
+}
+
+/// Runs `f` with the rq lock lent by [`lend_rq_ref`] on this CPU; `None`
+/// if no lend is in progress.
+///
+/// # Safety
+///
+/// The caller must be a kfunc of the `ops.cpu_release()` call that
+/// `lend_rq_ref` wraps, whose borrow of the lock lasts until it returns.
+pub(crate) unsafe fn with_lent_rq_ref<R>(
+    np: NoPreempt<'_>,
+    f: impl FnOnce(&RqLocked) -> R,
+) -> Option<R> {
+    let lent = this(np).rel_rq.get()?;
+    // SAFETY: by the caller's guarantee the lender's shared borrow outlives
+    // this call.
+    Some(f(unsafe { lent.as_ref() }))
+}
+
 /// Sizes every CPU's dispatch buffer for the scheduler being enabled.
 ///
 /// Called with the enable mutex held and no scheduler loaded, so no CPU
@@ -218,7 +321,9 @@ pub(crate) fn init() -> Result {
     }
     // SAFETY: single-threaded at boot; nothing reads `AREA` yet.
     unsafe { *AREA.0.get() = area.cast() };
+    let nr_cpus = crate::rq::nr_cpu_ids() as usize;
     for cpu in crate::rq::possible_cpus() {
+        let seqs = KVec::from_elem(Cell::new(0), nr_cpus, GFP_KERNEL)?;
         // SAFETY: the entry is fresh memory of the right size and alignment
         // that nothing else references.
         unsafe {
@@ -228,6 +333,9 @@ pub(crate) fn init() -> Result {
                 dsp_max: Cell::new(0),
                 dsp_nr_tasks: Cell::new(0),
                 dsp_rq: Cell::new(None),
+                rel_rq: Cell::new(None),
+                kick_pnt_seqs: seqs,
+                kick_waiting: AtomicBool::new(false),
             })
         };
     }

@@ -89,7 +89,7 @@ impl Cpu {
 ///
 /// `mask` must be a valid cpumask of possible CPUs for as long as the
 /// iterator is used, changed (if at all) only with atomic bit operations.
-unsafe fn cpus_in(mask: *const bindings::cpumask) -> impl Iterator<Item = Cpu> {
+pub(crate) unsafe fn cpus_in(mask: *const bindings::cpumask) -> impl Iterator<Item = Cpu> {
     let mut cpu = -1;
     core::iter::from_fn(move || {
         // SAFETY: by the caller's guarantee.
@@ -149,6 +149,12 @@ impl<'a> CpuSet<'a> {
     pub(crate) fn clear(self, cpu: Cpu) {
         // SAFETY: as in `set`.
         unsafe { bindings::scx_helper_cpumask_clear_cpu(cpu.id(), self.0) }
+    }
+
+    /// Whether `cpu` is in the mask.
+    pub(crate) fn test(self, cpu: Cpu) -> bool {
+        // SAFETY: as in `set`.
+        unsafe { bindings::scx_helper_cpumask_test_cpu(cpu.id(), self.0) }
     }
 
     /// Removes `cpu`, returning whether it was there.
@@ -226,6 +232,32 @@ impl Rq {
         }
     }
 
+    /// Takes the rq lock as [`Self::lock_irqsave`] does, if it is free:
+    /// for code that may already hold another rq lock.
+    pub(crate) fn try_lock_irqsave(&'static self) -> Option<RqIrqGuard> {
+        let mut flags = 0;
+        // SAFETY: `self` is a valid rq; a trylock cannot deadlock.
+        if !unsafe { bindings::scx_helper_rq_trylock_irqsave(self.as_ptr(), &mut flags) } {
+            return None;
+        }
+        // INVARIANT: we just took the lock.
+        Some(RqIrqGuard {
+            locked: RqLocked {
+                rq: self,
+                _not_send: PhantomData,
+            },
+            flags,
+        })
+    }
+
+    /// `rq->scx.pnt_seq`, which advances each time the CPU goes through a
+    /// scheduling cycle. Read without the lock by a CPU waiting for that
+    /// (`SCX_KICK_WAIT`); acquire pairs with [`RqLocked::advance_pnt_seq`].
+    pub(crate) fn pnt_seq(&self) -> usize {
+        // SAFETY: a valid rq; the helper is an `smp_load_acquire()`.
+        unsafe { bindings::scx_helper_pnt_seq_acquire(self.as_ptr()) as usize }
+    }
+
     /// Sets `rq->scx.cpuperf_target`, which schedutil reads without the rq
     /// lock (`scx_cpuperf_target()`, a `READ_ONCE()`).
     pub(crate) fn set_cpuperf_target(&self, perf: u32) {
@@ -294,6 +326,14 @@ impl Rq {
     /// stale answer only delays the switch by one scheduling event.
     pub(crate) fn bypassing(&self) -> bool {
         self.flags_racy() & bindings::SCX_RQ_BYPASSING != 0
+    }
+
+    /// Whether the running ext task may go without the tick
+    /// (`SCX_RQ_CAN_STOP_TICK`). Read without the lock by the nohz code,
+    /// which checks again when the flag changes
+    /// (`sched_update_tick_dependency()`).
+    pub(crate) fn can_stop_tick_racy(&self) -> bool {
+        self.flags_racy() & bindings::SCX_RQ_CAN_STOP_TICK != 0
     }
 
     /// Whether the rq is online for sched_ext (`scx_rq_online()`). May be
@@ -461,6 +501,27 @@ impl RqLocked {
     pub(crate) fn clear_flags(&self, bits: u32) {
         // SAFETY: we hold the rq lock, which protects the field.
         unsafe { (*self.scx()).flags &= !bits }
+    }
+
+    /// Whether `ops.cpu_release()` told the BPF scheduler that it lost this
+    /// CPU, and `ops.cpu_acquire()` has not yet told it that it is back.
+    pub(crate) fn cpu_released(&self) -> bool {
+        // SAFETY: we hold the rq lock, which protects the field.
+        unsafe { (*self.scx()).cpu_released }
+    }
+
+    /// Sets [`Self::cpu_released`].
+    pub(crate) fn set_cpu_released(&self, released: bool) {
+        // SAFETY: we hold the rq lock, which protects the field.
+        unsafe { (*self.scx()).cpu_released = released }
+    }
+
+    /// Records a scheduling cycle of this CPU for the CPUs that wait for
+    /// one (`SCX_KICK_WAIT`, see `class::do_kicks()`).
+    pub(crate) fn advance_pnt_seq(&self) {
+        // SAFETY: we hold the rq lock, the only writer's; the helper is an
+        // `smp_store_release()`, which orders what this CPU did before.
+        unsafe { bindings::scx_helper_pnt_seq_advance(self.rq.as_ptr()) }
     }
 
     /// `rq->scx.nr_running`.

@@ -82,6 +82,12 @@ fn init_early() {
             bindings::scx_helper_init_list_head(core::ptr::addr_of_mut!(
                 (*rq).scx.ddsp_deferred_locals
             ));
+            // Hard: on PREEMPT_RT a threaded irq_work could wait behind
+            // the RT tasks that the deferred dispatches are for.
+            bindings::scx_helper_init_irq_work_hard(
+                core::ptr::addr_of_mut!((*rq).scx.deferred_irq_work),
+                Some(class::deferred_irq_workfn),
+            );
             if cpu.online() {
                 (*rq).scx.flags |= bindings::SCX_RQ_ONLINE;
             }

@@ -172,6 +172,14 @@ impl Task {
         unsafe { bindings::scx_helper_is_migration_disabled(self.as_ptr()) }
     }
 
+    /// Whether an affinity change is moving the task
+    /// (`p->migration_pending`): its CPU may not be one it is allowed on
+    /// until the migration's stopper re-enqueues it.
+    pub(crate) fn migration_pending(&self) -> bool {
+        // SAFETY: `self` is a live task.
+        unsafe { bindings::scx_helper_task_migration_pending(self.as_ptr()) }
+    }
+
     /// Whether the task may run on `cpu`.
     pub(crate) fn allowed_on(&self, cpu: Cpu) -> bool {
         // SAFETY: `cpus_ptr` of a live task points to a valid mask, and

@@ -10,6 +10,7 @@ use crate::bindings;
 use crate::dsq::{self, Dsq, Order};
 use crate::kf::{self, KfDenied, KfMask};
 use crate::ops_state::{next_qseq, OpsState, OpsStateCell, OpssWord, QSEQ_MAX, QSEQ_SHIFT};
+use crate::pcpu::IrqGuard;
 use crate::task::{Task, TaskScx};
 use kernel::prelude::*;
 use kernel::types::Opaque;
@@ -189,26 +190,6 @@ extern "C" fn scx_rs_test_kf_scope(t: *mut Kunit) {
     check!(t, cur.kf_mask() == before);
 }
 
-/// Interrupts off while alive: DSQ locks are always taken with interrupts
-/// off outside the tests, and lockdep must see the tests do the same.
-struct IrqOff(usize);
-
-impl IrqOff {
-    fn new() -> Self {
-        let mut flags = 0;
-        // SAFETY: paired with the restore in drop.
-        unsafe { bindings::scx_helper_local_irq_save(&mut flags) };
-        IrqOff(flags)
-    }
-}
-
-impl Drop for IrqOff {
-    fn drop(&mut self) {
-        // SAFETY: saved in `new`.
-        unsafe { bindings::scx_helper_local_irq_restore(self.0 as _) };
-    }
-}
-
 /// A zero-filled heap allocation: task_struct is too large for the stack.
 fn zeroed_box<T>() -> Result<KBox<T>> {
     let mut b = KBox::<T>::new_uninit(GFP_KERNEL)?;
@@ -280,7 +261,9 @@ extern "C" fn scx_rs_test_dsq_fifo(t: *mut Kunit) {
             return;
         }
     };
-    let _irq = IrqOff::new();
+    // DSQ locks are always taken with interrupts off outside the tests,
+    // and lockdep must see the tests do the same.
+    let _irq = IrqGuard::new();
     {
         let q = f.dsq().lock();
         q.push(f.scx(0), Order::Tail, 0);
@@ -319,7 +302,9 @@ extern "C" fn scx_rs_test_dsq_vtime(t: *mut Kunit) {
     // Out of order, with a tie and a wrapped vtime: u64::MAX - 5 is before
     // 10 modulo 2^64, as time_before64() sees it.
     let vt = [30u64, 10, 50, 30, u64::MAX - 5, 20];
-    let _irq = IrqOff::new();
+    // DSQ locks are always taken with interrupts off outside the tests,
+    // and lockdep must see the tests do the same.
+    let _irq = IrqGuard::new();
     {
         let q = f.dsq().lock();
         for (i, v) in vt.iter().enumerate() {
