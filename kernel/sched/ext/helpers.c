@@ -74,11 +74,13 @@ bool scx_helper_rq_trylock_irqsave(struct rq *rq, unsigned long *flags)
 /* rq->scx.pnt_seq: SCX_KICK_WAIT's view of a CPU's scheduling cycles. */
 unsigned long scx_helper_pnt_seq_acquire(struct rq *rq)
 {
+	/* Pairs with the release below: what the target did before is seen. */
 	return smp_load_acquire(&rq->scx.pnt_seq);
 }
 
 void scx_helper_pnt_seq_advance(struct rq *rq)
 {
+	/* Pairs with the acquire above, by a CPU waiting for this one. */
 	smp_store_release(&rq->scx.pnt_seq, rq->scx.pnt_seq + 1);
 }
 
@@ -192,7 +194,6 @@ bool scx_helper_tryget_task(struct task_struct *p)
 {
 	return tryget_task_struct(p);
 }
-
 
 bool scx_helper_task_current(struct rq *rq, struct task_struct *p)
 {

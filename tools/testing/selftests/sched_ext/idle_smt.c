@@ -55,7 +55,7 @@ static int read_int(const char *path)
 	return v;
 }
 
-static int core_id(int cpu)
+static int cpu_core(int cpu)
 {
 	char path[96];
 
@@ -83,7 +83,7 @@ static enum scx_test_status setup(void **ctx)
 	SCX_FAIL_IF(!sctx->skel, "Failed to open skel");
 	sctx->skel->bss->nr_cpus = sctx->nr_cpus;
 	for (i = 0; i < sctx->nr_cpus; i++) {
-		sctx->skel->bss->core_of[i] = core_id(i);
+		sctx->skel->bss->core_of[i] = cpu_core(i);
 		SCX_FAIL_IF(sctx->skel->bss->core_of[i] < 0,
 			    "No core id for CPU %d", i);
 	}
@@ -149,7 +149,7 @@ static enum scx_test_status run(void *ctx)
 
 	/* 1: only our core is busy. */
 	for (r = 0; r < ROUNDS; r++) {
-		SCX_FAIL_IF(run_pick(skel), "Failed to run pick");
+		SCX_FAIL_IF(run_pick(skel), "BPF_PROG_RUN of pick failed");
 		i = skel->bss->picked_core;
 		SCX_FAIL_IF(i >= 0 && core[i] == core[sctx->self],
 			    "SCX_PICK_IDLE_CORE picked CPU %d of our busy core", i);
@@ -177,7 +177,7 @@ static enum scx_test_status run(void *ctx)
 	}
 	usleep(300 * 1000);
 	for (r = 0; r < ROUNDS; r++) {
-		SCX_FAIL_IF(run_pick(skel), "Failed to run pick");
+		SCX_FAIL_IF(run_pick(skel), "BPF_PROG_RUN of pick failed");
 		SCX_FAIL_IF(skel->bss->picked_core >= 0,
 			    "SCX_PICK_IDLE_CORE picked CPU %d with no core idle",
 			    skel->bss->picked_core);
@@ -213,4 +213,5 @@ struct scx_test idle_smt = {
 	.run = run,
 	.cleanup = cleanup,
 };
+
 REGISTER_SCX_TEST(&idle_smt)
