@@ -13,6 +13,8 @@
 #   make install       install the toolchain only (root)
 #   make tree          assemble the kernel tree in build/src
 #   make bench         the Rust core against the C core, by instruction count
+#   make abi           the BPF ABI of the Rust core against the C core's
+#                      (x86_64 kernels; harness/abi.py)
 #   make series        the patch series for the mailing list, in out/series/
 #   make series-check  build the tree after every patch, x86_64 and armhf
 #   make clean         remove build/ and out/
@@ -27,7 +29,7 @@ RUN := bash harness/run.sh
 export ARCH IMPL ACCEL SELFTEST_FILTER SCHED_SECONDS CONFIG_EXTRA CLIPPY
 export BENCH_ROUNDS BENCH_SCALE SERIES_PATCHES
 
-.PHONY: demo check config kernel selftests schedulers vm install tree series series-check bench clean
+.PHONY: demo check config kernel selftests schedulers vm install tree series series-check bench abi clean
 demo:
 	@$(RUN) demo
 check:
@@ -48,6 +50,8 @@ tree:
 	@$(RUN) tree
 bench:
 	@$(RUN) bench
+abi:
+	@$(RUN) abi
 series:
 	@$(RUN) series
 series-check:

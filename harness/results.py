@@ -15,6 +15,7 @@ Subcommands:
   armhf RUNDIR         the armhf guest: boot, sched_ext state, the struct_ops
                        attach attempt, and KUnit (from kunit.py's JSON)
   checkpatch DIR       checkpatch --strict on each patch of the series
+  abi DIR              harness/abi.py's comparison of the two cores' BPF ABI
   plan                 record which tests of a suite this run means to run
   summary              the run's table, its counts and the expected-pass check
 """
@@ -315,6 +316,28 @@ def last_counters(path):
     return lines[-1] if lines else ""
 
 
+def qmap_stat(path, key):
+    """The largest value scx_qmap's statistics lines gave KEY (0 if none)."""
+    best = 0
+    if os.path.exists(path):
+        with open(path, errors="replace") as f:
+            for m in re.finditer(rf"\b{key}=(\d+)", f.read()):
+                best = max(best, int(m.group(1)))
+    return best
+
+
+# What a run of one of scx_qmap's optional paths (NAME+CASE, see
+# harness/guest/schedulers.sh) must show beyond a clean attach: a
+# problem's text, or None.
+def qmap_case_problem(name, r, out):
+    case = name.partition("+")[2]
+    if case == "batch_print" and int(r.get("trace_dsq_dumps") or 0) < 1:
+        return "no dump of the shared DSQ (-P, the DSQ iterator) in the trace buffer"
+    if case == "rt_hog" and qmap_stat(out, "reenq") < 1:
+        return "no task was re-enqueued from ops.cpu_release() beside the RT task"
+    return None
+
+
 def cmd_schedulers(args):
     rows = Rows(args)
     rundir = args.rundir
@@ -327,11 +350,12 @@ def cmd_schedulers(args):
         problems = []
         if not r:
             why = f"guest timed out after {gs['timeout']} s" if gs["timed_out"] else "no result"
-            rows.add("schedulers", name, "fail", secs, f"not run: {why}", out)
+            rows.add(args.name, name, "fail", secs, f"not run: {why}", out)
             continue
         if r.get("attached") != "1" or r.get("state_attached") != "enabled":
             problems.append(f"state read {r.get('state_attached')!r} after attaching, not 'enabled'")
-        if r.get("ops") != name.removeprefix("scx_") and r.get("ops") != name:
+        base = name.partition("+")[0]
+        if r.get("ops") != base.removeprefix("scx_") and r.get("ops") != base:
             problems.append(f"root/ops read {r.get('ops')!r}")
         if int(r.get("ext_workers") or 0) < 1:
             problems.append(
@@ -346,20 +370,23 @@ def cmd_schedulers(args):
             problems.append("did not exit within 15 s of SIGINT")
         if r.get("detached") != "1":
             problems.append(f"state read {r.get('state_after')!r} after detaching, not 'disabled'")
+        case_problem = qmap_case_problem(name, r, out)
+        if case_problem:
+            problems.append(case_problem)
         bad = klog.markers_in(name)
         if bad is None:
             problems.append("the kernel log has no begin marker for it, so it could not be checked")
         elif bad:
             problems.append("kernel log: " + "; ".join(bad[:5]))
         if problems:
-            rows.add("schedulers", name, "fail", secs, "; ".join(problems), out)
+            rows.add(args.name, name, "fail", secs, "; ".join(problems), out)
         else:
-            rows.add("schedulers", name, "pass", secs, log=out)
+            rows.add(args.name, name, "pass", secs, log=out)
         info = {k: r.get(k) for k in ("ops", "ext_tasks", "ext_workers", "workers", "exit_code")}
         info["counters"] = last_counters(out)
         with open(os.path.join(rundir, f"{name}.summary.json"), "w") as f:
             json.dump(info, f)
-    boot_row(rows, klog, gs, rundir, "schedulers")
+    boot_row(rows, klog, gs, rundir, args.name)
     rows.write()
 
 
@@ -573,6 +600,36 @@ def cmd_checkpatch(args):
     rows.write()
 
 
+ABI_TOTAL = re.compile(r"^abi: (\d+) differences$")
+
+
+def cmd_abi(args):
+    """One row for harness/abi.py's comparison of the Rust core's BPF ABI
+    with the C core's: it passes with no difference.  DIR/abi.txt holds the
+    script's output, one difference a line, and DIR/abi.status its exit
+    status; the row's reason is the number of differences, the file the
+    list of them."""
+    rows = Rows(args)
+    out = os.path.join(args.rundir, "abi.txt")
+    status = read_kv(os.path.join(args.rundir, "abi.status"))
+    lines = []
+    if os.path.exists(out):
+        with open(out, errors="replace") as f:
+            lines = [line.rstrip("\n") for line in f if line.strip()]
+    total = ABI_TOTAL.match(lines[-1]) if lines else None
+    code = status.get("exit", "?")
+    if total is None or code not in ("0", "1"):
+        last = lines[-1] if lines else "no output"
+        rows.add("abi", "btf-parity", "fail", reason=f"abi.py did not finish (exit {code}): {last}", log=out)
+    elif code == "0" and total.group(1) == "0":
+        rows.add("abi", "btf-parity", "pass", log=out)
+    else:
+        diffs = [line for line in lines[:-1] if not line.startswith("note:")]
+        first = f" (first: {diffs[0]})" if diffs else ""
+        rows.add("abi", "btf-parity", "fail", reason=f"{total.group(1)} differences{first}", log=out)
+    rows.write()
+
+
 def cmd_fail(args):
     rows = Rows(args)
     rows.add(args.suite, args.test, "fail", reason=args.reason)
@@ -698,7 +755,7 @@ def main():
     p.add_argument("--results", required=True)
     p.add_argument("--run", required=True)
     sub = p.add_subparsers(dest="cmd", required=True)
-    for name in ("selftests", "schedulers", "faults", "armhf", "kunit", "checkpatch"):
+    for name in ("selftests", "schedulers", "faults", "armhf", "kunit", "checkpatch", "abi"):
         s = sub.add_parser(name)
         s.add_argument("rundir")
         s.add_argument("--arch", required=True)
@@ -733,6 +790,7 @@ def main():
         "armhf": cmd_armhf,
         "kunit": cmd_kunit,
         "checkpatch": cmd_checkpatch,
+        "abi": cmd_abi,
         "fail": cmd_fail,
     }[args.cmd](args)
     return 0
