@@ -4,7 +4,11 @@
 # every CPU, watch it work, then detach it.  What it sees goes to
 # OUTDIR/NAME.result as key=value lines; the host decides pass or fail.
 #
-# usage: schedulers.sh OUTDIR SECONDS SCHEDULER-BINARY...
+# usage: schedulers.sh OUTDIR SECONDS SCHEDULER...
+#
+# A SCHEDULER is a binary, whose name names the test, or NAME=BINARY ARGS
+# for a run with options; a NAME of scx_qmap's optional paths gets the
+# surroundings those need (see case_setup).
 set -uo pipefail
 
 outdir=$1
@@ -44,19 +48,70 @@ pin_enable_helper() {
 	fi
 }
 
+# The load's command prefix and what else runs beside a test, by name:
+# scx_qmap's paths that need more than stress-ng's default tasks.
+#  - +partial (-p): only SCHED_EXT tasks join, so stress-ng starts as one
+#    (policy 7; its workers inherit it).
+#  - +rt_hog: a SCHED_FIFO task spins on CPU 1 in bursts, taking the CPU
+#    from qmap's tasks, so that ops.cpu_release() and
+#    scx_bpf_reenqueue_local() run.
+case_setup() {
+	local name=$1 res=$2
+	STRESS_PREFIX=()
+	HOG_PID=
+	case $name in
+	*+partial)
+		STRESS_PREFIX=(python3 -c 'import os, sys
+os.sched_setscheduler(0, 7, os.sched_param(0))
+os.execvp(sys.argv[1], sys.argv[1:])')
+		;;
+	*+rt_hog)
+		timeout "$((duration + 10))" chrt -f 10 taskset -c 1 sh -c \
+			'while :; do i=0; while [ $i -lt 20000 ]; do i=$((i + 1)); done; sleep 0.2; done' &
+		HOG_PID=$!
+		echo "rt_hog=$HOG_PID" >>"$res"
+		;;
+	esac
+}
+
+# After the run: what the case's path left to see. -P prints the shared
+# DSQ, walked with the DSQ iterator, to the trace buffer once a second.
+case_check() {
+	local name=$1 res=$2
+	[ -n "$HOG_PID" ] && { kill "$HOG_PID" 2>/dev/null; wait "$HOG_PID" 2>/dev/null; }
+	case $name in
+	*+batch_print)
+		echo "trace_dsq_dumps=$(grep -c 'tasks in SHARED_DSQ' "$TRACEFS/trace" 2>/dev/null)" >>"$res"
+		;;
+	esac
+}
+
+TRACEFS=/sys/kernel/tracing
+mountpoint -q "$TRACEFS" 2>/dev/null || mount -t tracefs nodev "$TRACEFS" 2>/dev/null
+
 run_one() {
-	local bin=$1 name res spid pid rc
-	name=$(basename "$bin")
+	local spec=$1 bin args=() name res spid pid rc
+	if [[ $spec == *=* ]]; then
+		name=${spec%%=*}
+		read -r -a args <<<"${spec#*=}"
+		bin=${args[0]}
+		args=("${args[@]:1}")
+	else
+		bin=$spec
+		name=$(basename "$bin")
+	fi
 	res=$outdir/$name.result
 	: >"$res"
 	kmsg "test $name begin"
 	echo "state_before=$(cat "$SCX/state")" >>"$res"
 	echo "enable_seq_before=$(cat "$SCX/enable_seq")" >>"$res"
+	case_setup "$name" "$res"
+	: >"$TRACEFS/trace" 2>/dev/null
 
-	stress-ng --cpu 0 --temp-path /tmp --timeout "$((duration + 40))s" >"$outdir/$name.stress-ng.log" 2>&1 &
+	"${STRESS_PREFIX[@]}" stress-ng --cpu 0 --temp-path /tmp --timeout "$((duration + 40))s" >"$outdir/$name.stress-ng.log" 2>&1 &
 	spid=$!
 	[ "$name" = scx_central ] && pin_enable_helper "$res"
-	stdbuf -oL -eL "$bin" >"$outdir/$name.out" 2>&1 &
+	stdbuf -oL -eL "$bin" "${args[@]}" >"$outdir/$name.out" 2>&1 &
 	pid=$!
 
 	if wait_state enabled 150; then
@@ -103,13 +158,14 @@ run_one() {
 
 	kill -TERM "$spid" 2>/dev/null
 	wait "$spid" 2>/dev/null
+	case_check "$name" "$res"
 	kmsg "test $name end"
 }
 
 echo "booted $(uname -r)" >"$outdir/guest-started"
 kmsg "suite schedulers begin"
-for bin in "$@"; do
-	run_one "$bin"
+for spec in "$@"; do
+	run_one "$spec"
 done
 echo "done" >"$outdir/guest-finished"
 kmsg "suite schedulers end"
