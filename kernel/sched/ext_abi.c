@@ -301,6 +301,18 @@ __bpf_kfunc struct rq *scx_bpf_cpu_rq(s32 cpu)
 	return scx_rs_bpf_cpu_rq(cpu);
 }
 
+/*
+ * The cgroup of a task the running callback operates on. With the cgroup
+ * support it needs, as in the C core (CGROUP_SCHED implies EXT_GROUP_SCHED
+ * once sched_ext is built).
+ */
+#ifdef CONFIG_EXT_GROUP_SCHED
+__bpf_kfunc struct cgroup *scx_bpf_task_cgroup(struct task_struct *p)
+{
+	return scx_rs_bpf_task_cgroup(p);
+}
+#endif
+
 __bpf_kfunc void scx_bpf_dump_bstr(char *fmt, unsigned long long *data,
 				   u32 data__sz)
 {
@@ -391,6 +403,9 @@ BTF_ID_FLAGS(func, scx_bpf_pick_any_cpu, KF_RCU)
 BTF_ID_FLAGS(func, scx_bpf_task_running, KF_RCU)
 BTF_ID_FLAGS(func, scx_bpf_task_cpu, KF_RCU)
 BTF_ID_FLAGS(func, scx_bpf_cpu_rq)
+#ifdef CONFIG_EXT_GROUP_SCHED
+BTF_ID_FLAGS(func, scx_bpf_task_cgroup, KF_RCU | KF_ACQUIRE)
+#endif
 BTF_KFUNCS_END(scx_kfunc_ids_any)
 
 static const struct btf_kfunc_id_set scx_kfunc_set_any = {

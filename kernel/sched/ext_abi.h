@@ -86,8 +86,7 @@ struct scx_init_task_args {
 	bool			fork;
 	/*
 	 * The task's cgroup. Present without CONFIG_EXT_GROUP_SCHED too, for
-	 * the same reason as the cgroup callbacks below; NULL until this core
-	 * has cgroup support.
+	 * the same reason as the cgroup callbacks below; NULL then.
 	 */
 	struct cgroup		*cgroup;
 };
@@ -155,8 +154,9 @@ struct sched_ext_ops {
 	/*
 	 * Present whatever CONFIG_EXT_GROUP_SCHED says, so that the layout is
 	 * the one of a C core with cgroup support, which schedulers and the
-	 * selftests are built against. This core refuses to load a scheduler
-	 * that implements them until it has cgroup support.
+	 * selftests are built against. Without CONFIG_EXT_GROUP_SCHED this
+	 * core refuses to load a scheduler that implements them, where the C
+	 * core has no such members.
 	 */
 	s32 (*cgroup_init)(struct cgroup *cgrp,
 			   struct scx_cgroup_init_args *args);
@@ -385,6 +385,9 @@ s32 scx_rs_bpf_pick_any_cpu(const struct cpumask *cpus_allowed, u64 flags);
 bool scx_rs_bpf_task_running(const struct task_struct *p);
 s32 scx_rs_bpf_task_cpu(const struct task_struct *p);
 struct rq *scx_rs_bpf_cpu_rq(s32 cpu);
+#ifdef CONFIG_EXT_GROUP_SCHED
+struct cgroup *scx_rs_bpf_task_cgroup(struct task_struct *p);
+#endif
 void scx_rs_bpf_dump_bstr(const char *fmt, const unsigned long long *data,
 			  u32 data__sz);
 

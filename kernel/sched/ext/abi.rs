@@ -284,6 +284,33 @@ unsafe extern "C" fn scx_rs_update_curr(rq: *mut bindings::rq) {
 
 /// # Safety
 ///
+/// Core scheduling calls this for two tasks queued on the SMT siblings of
+/// one core, with the core's rq lock held: `task_rq(a)`'s lock.
+#[cfg(CONFIG_SCHED_CORE)]
+#[no_mangle]
+unsafe extern "C" fn scx_prio_less(
+    a: *const bindings::task_struct,
+    b: *const bindings::task_struct,
+    _in_fi: bool,
+) -> bool {
+    // SAFETY: see above; lockdep checks the claim.
+    let (rq, a, b) = unsafe {
+        (
+            RqLocked::assume(bindings::scx_helper_task_rq(a)),
+            Task::from_raw(a),
+            Task::from_raw(b),
+        )
+    };
+    class::prio_less(&rq, a, b)
+}
+
+#[cfg(CONFIG_SCHED_CORE)]
+crate::bindings::check_prototypes! {
+    scx_prio_less,
+}
+
+/// # Safety
+///
 /// `sched_tick()` calls this with `rq`, the current CPU's, locked.
 #[no_mangle]
 unsafe extern "C" fn scx_tick(rq: *mut bindings::rq) {

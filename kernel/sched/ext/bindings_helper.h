@@ -193,6 +193,31 @@ unsigned long scx_helper_msecs_to_jiffies(unsigned int ms);
 void scx_helper_init_kthread_work(struct kthread_work *work,
 				  void (*fn)(struct kthread_work *));
 
+/* RCU, and the lock an rq shares with its SMT siblings under core scheduling */
+void scx_helper_rcu_read_lock(void);
+void scx_helper_rcu_read_unlock(void);
+raw_spinlock_t *scx_helper_rq_lockp(struct rq *rq);
+
+/* core scheduling */
+#ifdef CONFIG_SCHED_CORE
+bool scx_helper_sched_core_enabled(struct rq *rq);
+bool scx_helper_sched_core_disabled(void);
+u64 scx_helper_sched_clock_cpu(int cpu);
+#endif
+
+/* cgroups */
+#ifdef CONFIG_EXT_GROUP_SCHED
+void scx_helper_cgroup_read_lock(void);
+void scx_helper_cgroup_read_unlock(void);
+void scx_helper_cgroup_write_lock(void);
+void scx_helper_cgroup_write_unlock(void);
+struct task_group *scx_helper_root_task_group(void);
+struct cgroup *scx_helper_dfl_root_cgroup(void);
+bool scx_helper_css_tryget(struct cgroup_subsys_state *css);
+void scx_helper_css_put(struct cgroup_subsys_state *css);
+void scx_helper_cgroup_get(struct cgroup *cgrp);
+#endif
+
 /* the C layout of what the crate reads directly, for its boot-time check */
 unsigned long scx_helper_layout(unsigned int i);
 

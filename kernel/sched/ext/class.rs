@@ -30,6 +30,8 @@ use crate::ops::{self, Ops};
 use crate::ops_state::{next_qseq, OpsState, OpssWord};
 use crate::pcpu::{self, Ddsp, DspEnt, NoPreempt, PreemptGuard};
 use crate::rq::{Cpu, KickMask, Rq, RqLocked};
+#[cfg(CONFIG_SCHED_CORE)]
+use crate::task::TaskRef;
 use crate::task::{Claimed, Task, TaskOwner, TaskScx};
 use core::fmt::Write;
 use core::sync::atomic::{AtomicBool, Ordering};
@@ -101,6 +103,56 @@ fn clr_task_runnable(p: TaskScx<'_>, reset_runnable_at: bool) {
     }
 }
 
+/// Stamps `p` with its place in the core-sched order, `p->scx.core_sched_at`:
+/// when it becomes runnable and whenever its turn on the CPU ends (its slice
+/// runs out or is refilled). Without `ops.core_sched_before()`, the stamps
+/// order the tasks of a core FIFO, as the default scheduling does
+/// ([`prio_less`]); otherwise [`touch_core_sched_dispatch`] makes them
+/// the dispatch order within each local DSQ. Spurious updates are harmless.
+fn touch_core_sched<'t>(rq: &RqLocked, p: &impl TaskOwner<'t>) {
+    #[cfg(CONFIG_SCHED_CORE)]
+    // SAFETY: reads a static key. Cheaper than sched_core_enabled(), and
+    // a stamp too many does no harm.
+    if !unsafe { bindings::scx_helper_sched_core_disabled() } {
+        // SAFETY: the clock of the CPU whose rq lock we hold.
+        p.set_core_sched_at(unsafe { bindings::scx_helper_sched_clock_cpu(rq.cpu().id()) });
+    }
+    #[cfg(not(CONFIG_SCHED_CORE))]
+    let _ = (rq, p);
+}
+
+/// [`touch_core_sched`] for a dispatch, if the scheduler orders the core
+/// itself: the stamps then keep each local DSQ FIFO in [`prio_less`].
+fn touch_core_sched_dispatch<'t>(rq: &RqLocked, p: &impl TaskOwner<'t>) {
+    #[cfg(CONFIG_SCHED_CORE)]
+    // SAFETY: reads a static key; the table is only read when it is on.
+    if !unsafe { bindings::scx_helper_sched_core_disabled() }
+        && ops::get(rq.no_preempt())
+            .table()
+            .core_sched_before
+            .is_some()
+    {
+        touch_core_sched(rq, p);
+    }
+    #[cfg(not(CONFIG_SCHED_CORE))]
+    let _ = (rq, p);
+}
+
+/// `scx_prio_less()`: whether `a` should run after `b`, two tasks of the SMT
+/// siblings of one core whose lock `rq` holds, for core scheduling.
+#[cfg(CONFIG_SCHED_CORE)]
+pub(crate) fn prio_less(rq: &RqLocked, a: &Task, b: &Task) -> bool {
+    if !rq.bypassing() {
+        // ops.core_sched_before() answers the opposite question: whether
+        // its first argument runs first.
+        if let Some(b_first) = ops::get(rq.no_preempt()).core_sched_before(b, a) {
+            return b_first;
+        }
+    }
+    // time_after64(): the later stamp runs later.
+    (a.core_sched_at().wrapping_sub(b.core_sched_at()) as i64) > 0
+}
+
 /// Charges the running task for the time since it was last charged.
 pub(crate) fn update_curr(rq: &RqLocked) {
     let curr = rq.curr_scx();
@@ -111,6 +163,9 @@ pub(crate) fn update_curr(rq: &RqLocked) {
     let delta = unsafe { bindings::update_curr_common(rq.rq().as_ptr()) };
     if delta > 0 && curr.slice() != SLICE_INF {
         curr.set_slice(curr.slice().saturating_sub(delta as u64));
+        if curr.slice() == 0 {
+            touch_core_sched(rq, &curr);
+        }
     }
 }
 
@@ -291,6 +346,7 @@ pub(crate) fn mark_direct_dispatch(np: NoPreempt<'_>, p: &Task, dsq_id: u64, enq
 
 /// Carries out the direct dispatch recorded for `p`.
 fn direct_dispatch(rq: &RqLocked, p: TaskScx<'_>, enq_flags: u64) {
+    touch_core_sched_dispatch(rq, &p);
     let target = dispatch_target(rq.no_preempt(), rq.rq(), p.ddsp_dsq_id(), &p);
     match target {
         Target::Local(dst) if core::ptr::eq(dst, rq.rq()) => {
@@ -477,6 +533,9 @@ fn do_enqueue(rq: &RqLocked, p: TaskScx<'_>, enq_flags: u64, sticky_cpu: i32) {
         st.set_release(OpssWord::new(OpsState::Queued, qseq as usize));
         return;
     };
+    // A refilled slice ends the old one for the core-sched order too:
+    // otherwise the longer `p` ran, the higher it would rank.
+    touch_core_sched(rq, &p);
     p.set_slice(SLICE_DFL);
     p.clear_ddsp();
     match to {
@@ -506,6 +565,9 @@ pub(crate) fn enqueue_task(rq: &RqLocked, p: &Task, core_flags: i32) {
         // SAFETY: `p` is live.
         if !unsafe { bindings::scx_helper_task_on_rq_migrating(p.as_ptr()) } {
             o.runnable(&p, enq_flags);
+        }
+        if enq_flags & bindings::SCX_ENQ_WAKEUP as u64 != 0 {
+            touch_core_sched(rq, &p);
         }
         do_enqueue(rq, p, enq_flags, sticky);
     }
@@ -598,8 +660,13 @@ pub(crate) fn consume(rq: &mut RqLocked, dsq: &Dsq) -> bool {
             }
             if can_run_on(p, rq) {
                 let src = Rq::of_cpu(p.cpu());
+                // The claim names the CPU running this code, not `home`: under
+                // core scheduling a CPU also balances its SMT siblings, and a
+                // sibling may claim for itself while we have dropped the
+                // shared lock below.
+                let me = Cpu::current(rq.no_preempt());
                 // SAFETY: as above.
-                unsafe { q.remove_for_move(p, home.cpu()) };
+                unsafe { q.remove_for_move(p, me) };
                 drop(q);
                 // While we hold no rq lock, `p` stays allocated: it is queued
                 // on `src`, and a dequeue there clears `holding_cpu`, which we
@@ -609,7 +676,7 @@ pub(crate) fn consume(rq: &mut RqLocked, dsq: &Dsq) -> bool {
                 // is still queued on `src`, whose lock we hold, and cannot
                 // have moved. Otherwise a waker may be migrating it right
                 // now, so its CPU is not ours to check.
-                if p.holding_cpu_racy() == home.cpu().id() && p.cpu() == src.cpu() {
+                if p.holding_cpu_racy() == me.id() && p.cpu() == src.cpu() {
                     move_remote_task(rq, p, 0, home);
                     return true;
                 }
@@ -642,13 +709,15 @@ fn dispatch_to_local_dsq(rq: &mut RqLocked, dst_rq: &'static Rq, p: Claimed<'_>,
     // We must drop DISPATCHING before taking another rq lock: the owner of
     // `src` may be spinning in ops_dequeue() waiting for it, with its lock
     // held. `holding_cpu` then tells us whether `p` was dequeued meanwhile.
+    // The claim names the running CPU, as in consume().
     let task = p.task();
-    p.set_holding_cpu(home.cpu());
+    let me = Cpu::current(rq.no_preempt());
+    p.set_holding_cpu(me);
     p.release();
     rq.switch(src);
     // As in consume(): `holding_cpu` first, which tells whether `task`
     // is still queued on `src` and so on the rq we now hold.
-    if task.holding_cpu_racy() == home.cpu().id() && task.cpu() == src.cpu() {
+    if task.holding_cpu_racy() == me.id() && task.cpu() == src.cpu() {
         if core::ptr::eq(src, dst_rq) {
             let p = rq.task(task);
             p.set_holding_cpu(-1);
@@ -848,6 +917,7 @@ fn finish_dispatch(rq: &mut RqLocked, ent: DspEnt) {
     }
     // SAFETY: we moved `p` from QUEUED to DISPATCHING just above.
     let p = unsafe { Claimed::new(p) };
+    touch_core_sched_dispatch(rq, &p);
     // QUEUED with a matching qseq means it is still queued: the dequeue
     // path takes it out of QUEUED under its rq lock before it clears
     // SCX_TASK_QUEUED.
@@ -892,9 +962,16 @@ fn balance_one(np: NoPreempt<'_>, rq: &mut RqLocked, prev: &Task) -> bool {
         rq.set_cpu_released(false);
     }
     let prev_on_scx = prev.on_ext_class();
+    // Whether `prev` is still the task running on `rq`, and so still on it.
+    // On the CPU that calls balance() it always is. For an SMT sibling
+    // balanced under core scheduling it may have been switched out and
+    // moved elsewhere while consume() or a dispatch dropped the lock.
+    let prev_here = |rq: &RqLocked| prev_on_scx && rq.is_curr(prev);
     let keep_prev = |rq: &RqLocked| {
-        let prev = rq.task(prev);
-        prev_on_scx && prev.scx_queued() && prev.slice() > 0 && !rq.bypassing()
+        prev_here(rq) && {
+            let prev = rq.task(prev);
+            prev.scx_queued() && prev.slice() > 0 && !rq.bypassing()
+        }
     };
     let found = 'found: {
         if prev_on_scx {
@@ -939,7 +1016,7 @@ fn balance_one(np: NoPreempt<'_>, rq: &mut RqLocked, prev: &Task) -> bool {
     let found = found || {
         // Nothing else to run: keep `prev` if it is still runnable, unless
         // the scheduler asked to see it again (SCX_OPS_ENQ_LAST).
-        let keep = prev_on_scx
+        let keep = prev_here(rq)
             && rq.task(prev).scx_queued()
             && (!o.has_flag(bindings::SCX_OPS_ENQ_LAST as u64) || rq.bypassing());
         if keep {
@@ -949,6 +1026,43 @@ fn balance_one(np: NoPreempt<'_>, rq: &mut RqLocked, prev: &Task) -> bool {
     };
     rq.clear_flags(RQ_IN_BALANCE);
     found
+}
+
+/// With core scheduling on, `pick_task()` runs next on every SMT sibling
+/// of this CPU too, under the core-wide rq lock we hold: fill their local
+/// DSQs now as well, or the siblings would pick from what they happened
+/// to have.
+#[cfg(CONFIG_SCHED_CORE)]
+fn balance_siblings(np: NoPreempt<'_>, rq: &mut RqLocked) {
+    // SAFETY: `rq` is locked, which `rq->core_enabled` changes under.
+    if !unsafe { bindings::scx_helper_sched_core_enabled(rq.rq().as_ptr()) } {
+        return;
+    }
+    let me = rq.cpu();
+    // SAFETY: a CPU's SMT mask is valid while it is online, and we run on
+    // it with preemption disabled.
+    for cpu in unsafe { crate::rq::cpus_in(bindings::scx_helper_cpu_smt_mask(me.id())) } {
+        if cpu == me {
+            continue;
+        }
+        let shared = rq.with_sibling(Rq::of_cpu(cpu), |srq| {
+            // SAFETY: we hold the lock of `srq`.
+            unsafe { bindings::update_rq_clock(srq.rq().as_ptr()) };
+            // balance_one() may drop the lock, and the sibling may then
+            // switch `curr` out; the reference keeps it allocated. It is
+            // never the last one (a task's last reference is dropped from
+            // an RCU callback after it is switched out for good), so
+            // dropping it under the rq lock cannot free the task there.
+            let sprev = TaskRef::get(srq.curr());
+            balance_one(np, srq, &sprev);
+        });
+        if !shared {
+            crate::warn!(
+                "core scheduling without a shared rq lock on CPU {}",
+                cpu.id()
+            );
+        }
+    }
 }
 
 /// `sched_class.balance`.
@@ -966,6 +1080,8 @@ pub(crate) fn balance(
     unsafe { bindings::scx_helper_rq_unpin(rq.rq().as_ptr(), rf) };
     let home = rq.rq();
     let ret = balance_one(np, rq, prev);
+    #[cfg(CONFIG_SCHED_CORE)]
+    balance_siblings(np, rq);
     // The core expects the rq it called us with, locked. Every path of
     // balance_one() switches back; this is the one place that makes sure.
     if !core::ptr::eq(rq.rq(), home) {
@@ -1238,6 +1354,7 @@ pub(crate) fn task_tick(rq: &RqLocked, curr: &Task) {
     update_curr(rq);
     if rq.bypassing() {
         curr.set_slice(0);
+        touch_core_sched(rq, &curr);
     } else {
         ops::get(rq.no_preempt()).tick(&curr);
     }

@@ -171,7 +171,7 @@ fn set_task_state(p: TaskScx<'_>, s: TaskState) {
 
 /// Turns an `ops.init_task()`/`ops.init()` return value into an errno,
 /// reporting values that are not one.
-fn sanitize_err(what: &str, err: i32) -> i32 {
+pub(crate) fn sanitize_err(what: &str, err: i32) -> i32 {
     if (-4095..0).contains(&err) {
         err
     } else {
@@ -193,6 +193,25 @@ fn init_task(o: Ops<'_>, task: &Task, fork: bool) -> core::result::Result<(), i3
     // SAFETY: zeroed is a valid `scx_init_task_args`.
     let mut args: bindings::scx_init_task_args = unsafe { core::mem::zeroed() };
     args.fork = fork;
+    #[cfg(CONFIG_EXT_GROUP_SCHED)]
+    {
+        args.cgroup = if fork {
+            // SAFETY: the child is not visible yet; sched_cgroup_fork() set
+            // its group before it called us.
+            unsafe { crate::cgroup::init_task_cgroup(task) }
+        } else {
+            // The enable walk holds `scx_cgroup_rwsem` for writing, so no
+            // cgroup migration is in flight; the rq lock also excludes an
+            // autogroup change. The cgroup stays valid after the unlock:
+            // a cgroup with a task in it is not freed, and the task stays
+            // in it until the migrations resume.
+            let g = TaskRqGuard::lock(task);
+            // SAFETY: the rq lock of `task` is held.
+            let cgrp = unsafe { crate::cgroup::init_task_cgroup(task) };
+            drop(g);
+            cgrp
+        };
+    }
     if let Some(ret) = o.init_task(task, &mut args) {
         if ret != 0 {
             return Err(sanitize_err("init_task", ret));
@@ -682,9 +701,12 @@ fn enable_locked(
         );
         return Err(EBUSY.to_errno());
     }
-    // Not implemented yet: refuse rather than load a scheduler whose
-    // callbacks would silently never run.
     let t = o.table();
+    // Without CONFIG_EXT_GROUP_SCHED there are no cgroups to tell the
+    // scheduler about: refuse rather than load a scheduler whose callbacks
+    // would silently never run. (The C core has no such members then, and
+    // such a scheduler fails to load at all.)
+    #[cfg(not(CONFIG_EXT_GROUP_SCHED))]
     if t.cgroup_init.is_some()
         || t.cgroup_exit.is_some()
         || t.cgroup_prep_move.is_some()
@@ -692,7 +714,7 @@ fn enable_locked(
         || t.cgroup_cancel_move.is_some()
         || t.cgroup_set_weight.is_some()
     {
-        crate::scx_error!("the ops.cgroup_*() callbacks are not supported by this core yet");
+        crate::scx_error!("the ops.cgroup_*() callbacks need CONFIG_EXT_GROUP_SCHED");
         return Err(-(bindings::EOPNOTSUPP as i32));
     }
     if o.has_flag(bindings::SCX_OPS_ENQ_LAST as u64) && t.enqueue.is_none() {
@@ -734,8 +756,15 @@ fn enable_locked(
 fn switch_in(o: Ops<'_>) -> core::result::Result<(), i32> {
     // SAFETY: sleeping allowed; paired below.
     unsafe { bindings::scx_helper_fork_write_lock() };
+    // Every cgroup is initialised before any task, so that the scheduler
+    // can track each task's cgroup from ops.init_task() on; no group
+    // comes online and no task migrates until every task is initialised.
+    #[cfg(CONFIG_EXT_GROUP_SCHED)]
+    let cgroup_lock = crate::cgroup::WriteLocked::lock();
     INIT_TASK_ENABLED.store(true, Ordering::Relaxed);
     let r = (|| {
+        #[cfg(CONFIG_EXT_GROUP_SCHED)]
+        crate::cgroup::init(o, &cgroup_lock)?;
         // SAFETY: enable() holds the enable mutex.
         let mut it = unsafe { TaskIter::new() };
         while let Some(p) = it.next() {
@@ -753,6 +782,8 @@ fn switch_in(o: Ops<'_>) -> core::result::Result<(), i32> {
             drop(g);
         }
         drop(it);
+        #[cfg(CONFIG_EXT_GROUP_SCHED)]
+        drop(cgroup_lock);
         SWITCHING_ALL.store(
             !o.has_flag(bindings::SCX_OPS_SWITCH_PARTIAL as u64),
             Ordering::Relaxed,
@@ -789,6 +820,14 @@ pub(crate) fn disable_workfn() {
     // SAFETY: process context.
     unsafe { bindings::scx_abi_set_switched_all(false) };
     SWITCHING_ALL.store(false, Ordering::Relaxed);
+
+    // Cgroup support goes first, so that no migration calls into the
+    // scheduler about a task that is being exited below.
+    #[cfg(CONFIG_EXT_GROUP_SCHED)]
+    {
+        let w = crate::cgroup::WriteLocked::lock();
+        crate::cgroup::exit(o, &w);
+    }
 
     // SAFETY: paired below.
     unsafe { bindings::scx_helper_fork_write_lock() };

@@ -552,3 +552,39 @@ void scx_helper_warn(const char *msg)
 {
 	WARN(1, "sched_ext: %s\n", msg);
 }
+
+/*
+ * Core scheduling: whether it is on, and the clock its task order uses
+ * (sched_clock_cpu() is an inline without an unstable sched_clock).
+ */
+#ifdef CONFIG_SCHED_CORE
+bool scx_helper_sched_core_enabled(struct rq *rq) { return sched_core_enabled(rq); }
+bool scx_helper_sched_core_disabled(void) { return sched_core_disabled(); }
+u64 scx_helper_sched_clock_cpu(int cpu) { return sched_clock_cpu(cpu); }
+#endif
+
+#ifdef CONFIG_EXT_GROUP_SCHED
+/*
+ * scx_cgroup_rwsem: held for read by the cgroup hooks (task group on- and
+ * offlining, weight changes, and a whole migration from can_attach to
+ * finish or cancel), for write while a scheduler's cgroup support is
+ * brought up or torn down, so that the walk over every cgroup misses none
+ * and no migration sees a task that ops.init_task() has not seen yet.
+ */
+DEFINE_STATIC_PERCPU_RWSEM(scx_cgroup_rwsem);
+
+void scx_helper_cgroup_read_lock(void) { percpu_down_read(&scx_cgroup_rwsem); }
+void scx_helper_cgroup_read_unlock(void) { percpu_up_read(&scx_cgroup_rwsem); }
+void scx_helper_cgroup_write_lock(void) { percpu_down_write(&scx_cgroup_rwsem); }
+void scx_helper_cgroup_write_unlock(void) { percpu_up_write(&scx_cgroup_rwsem); }
+
+struct task_group *scx_helper_root_task_group(void) { return &root_task_group; }
+struct cgroup *scx_helper_dfl_root_cgroup(void) { return &cgrp_dfl_root.cgrp; }
+bool scx_helper_css_tryget(struct cgroup_subsys_state *css) { return css_tryget(css); }
+void scx_helper_css_put(struct cgroup_subsys_state *css) { css_put(css); }
+void scx_helper_cgroup_get(struct cgroup *cgrp) { cgroup_get(cgrp); }
+#endif
+
+void scx_helper_rcu_read_lock(void) { rcu_read_lock(); }
+void scx_helper_rcu_read_unlock(void) { rcu_read_unlock(); }
+raw_spinlock_t *scx_helper_rq_lockp(struct rq *rq) { return __rq_lockp(rq); }

@@ -33,6 +33,9 @@ impl KfMask {
     pub(crate) const SELECT_CPU: KfMask = KfMask(bindings::SCX_KF_SELECT_CPU);
     /// Every other callback that runs under an rq lock.
     pub(crate) const REST: KfMask = KfMask(bindings::SCX_KF_REST);
+    /// Any callback that runs under an rq lock.
+    #[cfg(CONFIG_EXT_GROUP_SCHED)]
+    pub(crate) const RQ_LOCKED: KfMask = KfMask(bindings::__SCX_KF_RQ_LOCKED);
 
     /// The union of two masks.
     pub(crate) const fn or(self, other: KfMask) -> KfMask {
@@ -131,6 +134,45 @@ pub(crate) fn allowed(required: KfMask) -> bool {
             false
         }
     }
+}
+
+/// Checks, as [`allowed`], that the calling BPF program may use a kfunc that
+/// needs `required`, and also that `p` is one of the tasks the running
+/// callback was called on ([`scoped_on`]).
+///
+/// Such a kfunc relies on the lock the core holds for the callback's task
+/// (its rq lock), which says nothing about any other task.
+#[cfg(CONFIG_EXT_GROUP_SCHED)]
+pub(crate) fn allowed_on_arg_tasks(required: KfMask, p: &Task) -> bool {
+    if !allowed(required) {
+        return false;
+    }
+    let tasks = Task::current().kf_tasks();
+    if p.as_ptr() != tasks[0] && p.as_ptr() != tasks[1] {
+        crate::scx_error!("called on a task not being operated on");
+        return false;
+    }
+    true
+}
+
+/// Runs `f`, a call into the BPF scheduler about `tasks`, in the kfunc
+/// context `mask`: as [`scoped`], and with the tasks recorded in
+/// `current->scx.kf_tasks` for [`allowed_on_arg_tasks`].
+///
+/// A callback nested in another one (`ops.dequeue()` inside
+/// `ops.dispatch()`) records its own tasks, and the outer callback's are
+/// back once it returns.
+pub(crate) fn scoped_on<R>(
+    mask: KfMask,
+    tasks: [*mut bindings::task_struct; 2],
+    f: impl FnOnce() -> R,
+) -> R {
+    let cur = Task::current();
+    let old = cur.kf_tasks();
+    cur.set_kf_tasks(tasks);
+    let r = scoped(mask, f);
+    cur.set_kf_tasks(old);
+    r
 }
 
 /// Runs `f`, a call into the BPF scheduler, in the kfunc context `mask`.

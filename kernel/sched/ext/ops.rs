@@ -131,6 +131,20 @@ impl<'a> Ops<'a> {
 }
 
 macro_rules! ops_call {
+    // A callback about one or two tasks, which the kfuncs that may only
+    // touch those tasks check against (`kf::allowed_on_arg_tasks`).
+    ($(#[$doc:meta])* $name:ident => $field:ident, $mask:expr, on [$t0:expr, $t1:expr],
+     ($($arg:ident: $ty:ty => $conv:expr),*) -> $ret:ty) => {
+        $(#[$doc])*
+        pub(crate) fn $name(self, $($arg: $ty),*) -> Option<$ret> {
+            let f = self.0.$field?;
+            let tasks: [*mut bindings::task_struct; 2] = [$t0, $t1];
+            // SAFETY: the verifier checked the BPF program against this
+            // callback's prototype, and every pointer passed is live for the
+            // duration of the call.
+            Some(kf::scoped_on($mask, tasks, || unsafe { f($($conv,)*) }))
+        }
+    };
     ($(#[$doc:meta])* $name:ident => $field:ident, $mask:expr,
      ($($arg:ident: $ty:ty => $conv:expr),* $(; $extra:expr)?) -> $ret:ty) => {
         $(#[$doc])*
@@ -150,16 +164,17 @@ impl Ops<'_> {
     ops_call!(
         /// `ops.select_cpu()`: where to wake `p` up.
         select_cpu => select_cpu, KfMask::ENQUEUE.or(KfMask::SELECT_CPU),
+        on [p.as_ptr(), core::ptr::null_mut()],
         (p: &Task => p.as_ptr(), prev_cpu: i32 => prev_cpu, wake_flags: u64 => wake_flags) -> i32
     );
     ops_call!(
         /// `ops.enqueue()`: `p` became runnable or used up its slice.
-        enqueue => enqueue, KfMask::ENQUEUE,
+        enqueue => enqueue, KfMask::ENQUEUE, on [p.as_ptr(), core::ptr::null_mut()],
         (p: &Task => p.as_ptr(), enq_flags: u64 => enq_flags) -> ()
     );
     ops_call!(
         /// `ops.dequeue()`: `p` left the BPF scheduler's custody.
-        dequeue => dequeue, KfMask::REST,
+        dequeue => dequeue, KfMask::REST, on [p.as_ptr(), core::ptr::null_mut()],
         (p: &Task => p.as_ptr(), deq_flags: u64 => deq_flags) -> ()
     );
     ops_call!(
@@ -172,32 +187,33 @@ impl Ops<'_> {
     );
     ops_call!(
         /// `ops.tick()`: a tick hit `p`.
-        tick => tick, KfMask::REST,
+        tick => tick, KfMask::REST, on [p.as_ptr(), core::ptr::null_mut()],
         (p: &Task => p.as_ptr()) -> ()
     );
     ops_call!(
         /// `ops.runnable()`.
-        runnable => runnable, KfMask::REST,
+        runnable => runnable, KfMask::REST, on [p.as_ptr(), core::ptr::null_mut()],
         (p: &Task => p.as_ptr(), enq_flags: u64 => enq_flags) -> ()
     );
     ops_call!(
         /// `ops.running()`.
-        running => running, KfMask::REST,
+        running => running, KfMask::REST, on [p.as_ptr(), core::ptr::null_mut()],
         (p: &Task => p.as_ptr()) -> ()
     );
     ops_call!(
         /// `ops.stopping()`.
-        stopping => stopping, KfMask::REST,
+        stopping => stopping, KfMask::REST, on [p.as_ptr(), core::ptr::null_mut()],
         (p: &Task => p.as_ptr(), runnable: bool => runnable) -> ()
     );
     ops_call!(
         /// `ops.quiescent()`.
-        quiescent => quiescent, KfMask::REST,
+        quiescent => quiescent, KfMask::REST, on [p.as_ptr(), core::ptr::null_mut()],
         (p: &Task => p.as_ptr(), deq_flags: u64 => deq_flags) -> ()
     );
     ops_call!(
         /// `ops.yield()`.
         yield_ => yield_, KfMask::REST,
+        on [from.as_ptr(), to.map_or(core::ptr::null_mut(), |p| p.as_ptr())],
         (
             from: &Task => from.as_ptr(),
             to: Option<&Task> => to.map_or(core::ptr::null_mut(), |p| p.as_ptr())
@@ -205,12 +221,12 @@ impl Ops<'_> {
     );
     ops_call!(
         /// `ops.set_weight()`.
-        set_weight => set_weight, KfMask::REST,
+        set_weight => set_weight, KfMask::REST, on [p.as_ptr(), core::ptr::null_mut()],
         (p: &Task => p.as_ptr(), weight: u32 => weight) -> ()
     );
     ops_call!(
         /// `ops.set_cpumask()`.
-        set_cpumask => set_cpumask, KfMask::REST,
+        set_cpumask => set_cpumask, KfMask::REST, on [p.as_ptr(), core::ptr::null_mut()],
         (p: &Task => p.as_ptr(), mask: *const bindings::cpumask => mask) -> ()
     );
     ops_call!(
@@ -236,17 +252,17 @@ impl Ops<'_> {
     );
     ops_call!(
         /// `ops.exit_task()`.
-        exit_task => exit_task, KfMask::REST,
+        exit_task => exit_task, KfMask::REST, on [p.as_ptr(), core::ptr::null_mut()],
         (p: &Task => p.as_ptr(), args: &mut bindings::scx_exit_task_args => args) -> ()
     );
     ops_call!(
         /// `ops.enable()`.
-        enable => enable, KfMask::REST,
+        enable => enable, KfMask::REST, on [p.as_ptr(), core::ptr::null_mut()],
         (p: &Task => p.as_ptr()) -> ()
     );
     ops_call!(
         /// `ops.disable()`.
-        disable => disable, KfMask::REST,
+        disable => disable, KfMask::REST, on [p.as_ptr(), core::ptr::null_mut()],
         (p: &Task => p.as_ptr()) -> ()
     );
     ops_call!(
@@ -273,6 +289,66 @@ impl Ops<'_> {
         /// `ops.cpu_offline()`.
         cpu_offline => cpu_offline, KfMask::UNLOCKED,
         (cpu: i32 => cpu) -> ()
+    );
+    ops_call!(
+        #[cfg(CONFIG_SCHED_CORE)]
+        /// `ops.core_sched_before()`: whether `a` should run before `b`
+        /// under core scheduling.
+        core_sched_before => core_sched_before, KfMask::REST, on [a.as_ptr(), b.as_ptr()],
+        (a: &Task => a.as_ptr(), b: &Task => b.as_ptr()) -> bool
+    );
+    ops_call!(
+        #[cfg(CONFIG_EXT_GROUP_SCHED)]
+        /// `ops.cgroup_init()`: `cgrp` came online, or the scheduler is
+        /// being loaded. May sleep.
+        cgroup_init => cgroup_init, KfMask::UNLOCKED,
+        (
+            cgrp: *mut bindings::cgroup => cgrp,
+            args: &mut bindings::scx_cgroup_init_args => args
+        ) -> i32
+    );
+    ops_call!(
+        #[cfg(CONFIG_EXT_GROUP_SCHED)]
+        /// `ops.cgroup_exit()`.
+        cgroup_exit => cgroup_exit, KfMask::UNLOCKED,
+        (cgrp: *mut bindings::cgroup => cgrp) -> ()
+    );
+    ops_call!(
+        #[cfg(CONFIG_EXT_GROUP_SCHED)]
+        /// `ops.cgroup_prep_move()`: `p` is about to move from `from` to
+        /// `to`; an error fails the migration.
+        cgroup_prep_move => cgroup_prep_move, KfMask::UNLOCKED,
+        (
+            p: &Task => p.as_ptr(),
+            from: *mut bindings::cgroup => from,
+            to: *mut bindings::cgroup => to
+        ) -> i32
+    );
+    ops_call!(
+        #[cfg(CONFIG_EXT_GROUP_SCHED)]
+        /// `ops.cgroup_move()`: `p` moved, with its rq locked.
+        cgroup_move => cgroup_move, KfMask::UNLOCKED, on [p.as_ptr(), core::ptr::null_mut()],
+        (
+            p: &Task => p.as_ptr(),
+            from: *mut bindings::cgroup => from,
+            to: *mut bindings::cgroup => to
+        ) -> ()
+    );
+    ops_call!(
+        #[cfg(CONFIG_EXT_GROUP_SCHED)]
+        /// `ops.cgroup_cancel_move()`: a prepared move did not happen.
+        cgroup_cancel_move => cgroup_cancel_move, KfMask::UNLOCKED,
+        (
+            p: &Task => p.as_ptr(),
+            from: *mut bindings::cgroup => from,
+            to: *mut bindings::cgroup => to
+        ) -> ()
+    );
+    ops_call!(
+        #[cfg(CONFIG_EXT_GROUP_SCHED)]
+        /// `ops.cgroup_set_weight()`.
+        cgroup_set_weight => cgroup_set_weight, KfMask::UNLOCKED,
+        (cgrp: *mut bindings::cgroup => cgrp, weight: u32 => weight) -> ()
     );
     ops_call!(
         /// `ops.init()`.

@@ -408,6 +408,35 @@ impl RqLocked {
         self.rq = to;
     }
 
+    /// Runs `f` with `sib` as the locked rq: an rq that shares the lock of
+    /// this one, an SMT sibling's under core scheduling. Returns `false`,
+    /// without running `f`, if the two do not share a lock.
+    ///
+    /// `f` may switch the lock like any holder; when it returns, the lock
+    /// it holds is switched back to this rq's, and `&mut self` keeps
+    /// anything borrowed from `self` from living across the call.
+    #[cfg(CONFIG_SCHED_CORE)]
+    pub(crate) fn with_sibling(&mut self, sib: &'static Rq, f: impl FnOnce(&mut RqLocked)) -> bool {
+        let lockp = |rq: &Rq| {
+            // SAFETY: `rq` is a CPU's rq; this reads which lock guards it,
+            // which changes only with every rq lock of the core held.
+            unsafe { bindings::scx_helper_rq_lockp(rq.as_ptr()) }
+        };
+        if lockp(sib) != lockp(self.rq) {
+            return false;
+        }
+        // INVARIANT: we hold the lock of `self.rq`, which is `sib`'s.
+        let mut s = RqLocked {
+            rq: sib,
+            _not_send: PhantomData,
+        };
+        f(&mut s);
+        if lockp(s.rq) != lockp(self.rq) {
+            s.switch(self.rq);
+        }
+        true
+    }
+
     /// The locked rq.
     pub(crate) fn rq(&self) -> &'static Rq {
         self.rq

@@ -33,6 +33,8 @@ const __LOG_PREFIX: &[u8] = b"sched_ext\0";
 
 mod abi;
 mod bindings;
+#[cfg(CONFIG_EXT_GROUP_SCHED)]
+mod cgroup;
 mod class;
 mod dsq;
 mod dump;

@@ -283,6 +283,44 @@ impl Task {
         unsafe { core::ptr::addr_of_mut!((*self.scx_ptr()).runnable_node) }
     }
 
+    /// `p->sched_task_group`: the task group the task is scheduled in.
+    ///
+    /// It changes under both the task's rq lock and `p->pi_lock`
+    /// (`sched_change_group()`), and during a cgroup migration, which also
+    /// holds `cgroup_threadgroup_rwsem` for writing, so a holder of any of
+    /// these reads a stable value. A task group outlives every task in it.
+    #[cfg(CONFIG_CGROUP_SCHED)]
+    pub(crate) fn task_group(&self) -> *mut bindings::task_group {
+        // SAFETY: a field of a live task, read once; see above.
+        unsafe { core::ptr::read_volatile(core::ptr::addr_of!((*self.as_ptr()).sched_task_group)) }
+    }
+
+    /// `p->scx.core_sched_at`: the task's place in the core-sched order.
+    /// Written under the task's rq lock; read by `scx_prio_less()`, which
+    /// core scheduling calls with the rq lock of both tasks held (siblings
+    /// share one).
+    #[cfg(CONFIG_SCHED_CORE)]
+    pub(crate) fn core_sched_at(&self) -> u64 {
+        // SAFETY: a field of a live task; see above.
+        unsafe { core::ptr::read_volatile(core::ptr::addr_of!((*self.scx_ptr()).core_sched_at)) }
+    }
+
+    /// `p->scx.cgrp_moving_from`: the cgroup a migration in progress takes
+    /// the task from. Only the cgroup migration path touches it, which
+    /// `cgroup_mutex` and `cgroup_threadgroup_rwsem` serialise.
+    #[cfg(CONFIG_EXT_GROUP_SCHED)]
+    pub(crate) fn cgrp_moving_from(&self) -> *mut bindings::cgroup {
+        // SAFETY: a field of a live task; see above.
+        unsafe { (*self.scx_ptr()).cgrp_moving_from }
+    }
+
+    /// Sets [`Self::cgrp_moving_from`].
+    #[cfg(CONFIG_EXT_GROUP_SCHED)]
+    pub(crate) fn set_cgrp_moving_from(&self, cgrp: *mut bindings::cgroup) {
+        // SAFETY: as in `cgrp_moving_from`.
+        unsafe { (*self.scx_ptr()).cgrp_moving_from = cgrp }
+    }
+
     /// The node that links the task into `scx_tasks`.
     pub(crate) fn tasks_node(&self) -> *mut bindings::list_head {
         // SAFETY: field address computation on a live task.
@@ -478,6 +516,24 @@ pub(crate) trait TaskOwner<'a>: Deref<Target = Task> + private::Sealed {
     /// Called once the task is on a DSQ, with the enqueue flags: ends the
     /// ownership that the enqueue/dispatch protocol gave, if any.
     fn queued(self, enq_flags: u64);
+
+    /// Sets [`Task::core_sched_at`].
+    ///
+    /// A CPU that claimed the task from the BPF scheduler writes it without
+    /// the task's rq lock, under which `scx_prio_less()` may read it at the
+    /// same time (as in the C core): both access it once, and a stale value
+    /// only perturbs the order of one core-sched pick.
+    #[cfg(CONFIG_SCHED_CORE)]
+    fn set_core_sched_at(&self, at: u64) {
+        // SAFETY: a field of a live task that the owner may write; see
+        // above for the concurrent reader.
+        unsafe {
+            core::ptr::write_volatile(
+                core::ptr::addr_of_mut!((*self.task().scx_ptr()).core_sched_at),
+                at,
+            )
+        }
+    }
 }
 
 impl<'a> TaskOwner<'a> for TaskScx<'a> {
@@ -531,6 +587,19 @@ impl<C: Deref<Target = kernel::task::Task>> Current<C> {
         // SAFETY: as in `kf_mask`.
         unsafe { (*self.scx_ptr()).kf_mask = mask }
     }
+
+    /// `current->scx.kf_tasks`: the tasks the callback this task is running
+    /// operates on (see `kf::scoped_on`). Compared by address only.
+    pub(crate) fn kf_tasks(&self) -> [*mut bindings::task_struct; 2] {
+        // SAFETY: only the task itself reads or writes its `kf_tasks`.
+        unsafe { (*self.scx_ptr()).kf_tasks }
+    }
+
+    /// Sets `current->scx.kf_tasks`.
+    pub(crate) fn set_kf_tasks(&self, tasks: [*mut bindings::task_struct; 2]) {
+        // SAFETY: as in `kf_tasks`.
+        unsafe { (*self.scx_ptr()).kf_tasks = tasks }
+    }
 }
 
 impl<C: Deref<Target = kernel::task::Task>> Deref for Current<C> {
@@ -546,6 +615,12 @@ impl<C: Deref<Target = kernel::task::Task>> Deref for Current<C> {
 pub(crate) struct TaskRef(ARef<kernel::task::Task>);
 
 impl TaskRef {
+    /// Takes a new reference on `p`.
+    #[cfg(CONFIG_SCHED_CORE)]
+    pub(crate) fn get(p: &Task) -> TaskRef {
+        TaskRef(ARef::from(&p.0))
+    }
+
     /// Takes over a reference the caller already holds on `p`.
     ///
     /// # Safety
