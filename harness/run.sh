@@ -6,6 +6,7 @@
 #   run.sh check       the test suites; rows in out/results.jsonl
 #   run.sh abi         the BPF ABI of the Rust core against the C core's
 #   run.sh install | tree | config | kernel | selftests | schedulers | vm | clean
+#   run.sh suites NAME...  make check's suites NAME on the kernel already built
 #   run.sh series | series-check | bench
 #
 # ARCH=x86_64|arm and IMPL=c|rust choose the kernel.
@@ -21,6 +22,14 @@ _*)
 esac
 
 SCHEDULERS=(scx_simple scx_qmap scx_central scx_flatcg)
+# Runs of the schedulers suite beyond the plain attach of each, as
+# NAME=ARGS (see case_specs): scx_flatcg under the same load in two
+# cgroups of cpu.weight 400 and 100, which must share the CPUs by weight
+# (harness/guest/schedulers.sh sets the cgroups up and measures;
+# results.py WEIGHTS_RATIO says how close to 4 their ratio must be).
+SCHEDULER_CASES=(
+	"scx_flatcg+weights="
+)
 SCHED_SECONDS=${SCHED_SECONDS:-20}
 GUEST_CPUS=${GUEST_CPUS:-2}
 GUEST_MEM=${GUEST_MEM:-2G}
@@ -92,6 +101,10 @@ vng_args() {
 	# The benchmark's guests count instructions: their clock is a path
 	# length that the host's load does not change.
 	[ -n "${GUEST_QEMU_OPTS:-}" ] && a+=(--qemu-opts "$GUEST_QEMU_OPTS")
+	# NUMA nodes, one MEM,cpus=FIRST[-LAST] a word; their memory must add
+	# up to GUEST_MEM.
+	local node
+	for node in ${GUEST_NUMA:-}; do a+=(--numa "$node"); done
 	printf '%s\n' "${a[@]}"
 }
 
@@ -262,19 +275,54 @@ kunit_parse() {
 		"$1/console.log" >"$1/kunit.txt" 2>&1 || true
 }
 
-suite_schedulers() {
-	local dir=$RUNDIR/$CONFIG_NAME/schedulers bins=() s tmo
-	plan schedulers "$@"
-	plan boot schedulers
-	build_schedulers "$@"
-	for s in "$@"; do
-		bins+=("$SCX_OUT/build/bin/$s")
-		[ -x "$SCX_OUT/build/bin/$s" ] || die "no $s in $SCX_OUT/build/bin after the build"
+# case_specs CASE...: a CASE is the name of an example scheduler, or
+# NAME=ARGS, a run of the scheduler NAME names (BINARY or BINARY+CASE)
+# with options ARGS.  Sets CASE_NAMES (the tests), CASE_BINS (the
+# schedulers to build) and CASE_SPECS (for harness/guest/schedulers.sh).
+case_specs() {
+	local c n b
+	CASE_NAMES=()
+	CASE_BINS=()
+	CASE_SPECS=()
+	for c in "$@"; do
+		n=${c%%=*}
+		b=${n%%+*}
+		CASE_NAMES+=("$n")
+		[[ " ${CASE_BINS[*]} " == *" $b "* ]] || CASE_BINS+=("$b")
+		if [[ $c == *=* ]]; then
+			CASE_SPECS+=("$n=$SCX_OUT/build/bin/$b ${c#*=}")
+		else
+			CASE_SPECS+=("$SCX_OUT/build/bin/$b")
+		fi
 	done
+}
+
+# build_cases: the schedulers of the last case_specs, built.
+build_cases() {
+	local b
+	build_schedulers "${CASE_BINS[@]}"
+	for b in "${CASE_BINS[@]}"; do
+		[ -x "$SCX_OUT/build/bin/$b" ] || die "no $b in $SCX_OUT/build/bin after the build"
+	done
+}
+
+# scheduler_cases SUITE WHAT CASE...: the CASEs (see case_specs), each
+# for SCHED_SECONDS under stress-ng, in one guest; WHAT says what they are.
+scheduler_cases() {
+	local suite=$1 what=$2 dir=$RUNDIR/$CONFIG_NAME/$1 tmo
+	shift 2
+	case_specs "$@"
+	plan "$suite" "${CASE_NAMES[@]}"
+	plan boot "$suite"
+	build_cases
 	tmo=$((BOOT_TIMEOUT + $# * (SCHED_SECONDS + 60)))
-	msg "attaching $* for ${SCHED_SECONDS} s each under stress-ng in a $ACCEL guest (timeout $tmo s); logs: $dir"
-	vm_run "$dir" "$tmo" "$HARNESS/guest/schedulers.sh" "$dir" "$SCHED_SECONDS" "${bins[@]}"
-	rows schedulers "$dir" --tests "$@"
+	msg "$what (${CASE_NAMES[*]}) for ${SCHED_SECONDS} s each under stress-ng in a $ACCEL guest (timeout $tmo s); logs: $dir"
+	vm_run "$dir" "$tmo" "$HARNESS/guest/schedulers.sh" "$dir" "$SCHED_SECONDS" "${CASE_SPECS[@]}"
+	rows schedulers "$dir" --name "$suite" --tests "${CASE_NAMES[@]}"
+}
+
+suite_schedulers() {
+	scheduler_cases schedulers "attaching the example schedulers" "$@"
 }
 
 # scx_qmap's fault injection: each case must end in an orderly ejection with
@@ -301,18 +349,7 @@ QMAP_CASES=(
 )
 
 suite_qmap() {
-	local dir=$RUNDIR/$CONFIG_NAME/qmap names=() specs=() c tmo
-	for c in "${QMAP_CASES[@]}"; do
-		names+=("${c%%=*}")
-		specs+=("${c%%=*}=$SCX_OUT/build/bin/scx_qmap ${c#*=}")
-	done
-	plan qmap "${names[@]}"
-	plan boot qmap
-	build_schedulers scx_qmap
-	tmo=$((BOOT_TIMEOUT + ${#names[@]} * (SCHED_SECONDS + 60)))
-	msg "running scx_qmap's optional paths for ${SCHED_SECONDS} s each under stress-ng in a $ACCEL guest (timeout $tmo s); logs: $dir"
-	vm_run "$dir" "$tmo" "$HARNESS/guest/schedulers.sh" "$dir" "$SCHED_SECONDS" "${specs[@]}"
-	rows schedulers "$dir" --name qmap --tests "${names[@]}"
+	scheduler_cases qmap "running scx_qmap's optional paths" "${QMAP_CASES[@]}"
 }
 
 suite_faults() {
@@ -337,30 +374,64 @@ suite_maxcpus() {
 	selftest_guest maxcpus "$MAXCPUS_TEST" "booted with maxcpus=1" GUEST_APPEND=maxcpus=1
 }
 
-# SMT-aware idle tracking (SCX_PICK_IDLE_CORE, the idle SMT mask) needs
+# SMT-aware idle tracking (SCX_PICK_IDLE_CORE, the idle SMT mask) and core
+# scheduling (prctl(PR_SCHED_CORE) cookies kept off sibling threads) need
 # CPUs with siblings, which the 2-CPU guests do not have: one guest of 2
-# cores with 2 threads each runs the test that needs them (it skips
+# cores with 2 threads each runs the tests that need them (they skip
 # elsewhere).
-SMT_TEST=idle_smt
+SMT_TEST="idle_smt core_sched"
 suite_smt() {
 	selftest_guest smt "$SMT_TEST" "of 2 cores with 2 threads each" GUEST_CPUS=4 \
 		"GUEST_QEMU_OPTS=-smp 4,sockets=1,cores=2,threads=2"
+}
+
+# A guest of two NUMA nodes, one CPU and half the memory each: the core's
+# per-node global DSQs, and a node whose only CPU goes offline.  Each CPU
+# is a socket of its own: CPUs of one socket share a cache, and the kernel
+# warns of a node boundary between them.  In the one guest, scx_qmap runs
+# under stress-ng for NUMA_SECONDS (results.py checks that the guest had
+# the two nodes), then the selftests whose names hold NUMA_SELFTESTS
+# (hotplug and hotplug_attach, which take CPU 1, all of node 1, offline
+# and back).
+NUMA_CASES=("scx_qmap+numa=")
+NUMA_SELFTESTS=hotplug
+NUMA_SECONDS=${NUMA_SECONDS:-10}
+
+suite_numa() {
+	local dir=$RUNDIR/$CONFIG_NAME/numa tests tmo
+	local GUEST_CPUS=2 GUEST_MEM=2G GUEST_NUMA="1G,cpus=0 1G,cpus=1"
+	local GUEST_QEMU_OPTS="-smp 2,sockets=2,cores=1,threads=1"
+	build_selftests
+	mapfile -t tests < <(selftest_names | grep -F -- "$NUMA_SELFTESTS" || true)
+	[ "${#tests[@]}" -gt 0 ] || die "no selftest's name holds $NUMA_SELFTESTS"
+	case_specs "${NUMA_CASES[@]}"
+	plan numa "${CASE_NAMES[@]}" "${tests[@]}"
+	plan boot numa
+	build_cases
+	tmo=$((BOOT_TIMEOUT + ${#CASE_NAMES[@]} * (NUMA_SECONDS + 60) + 120))
+	msg "running ${CASE_NAMES[*]} for ${NUMA_SECONDS} s and ${tests[*]} in a $ACCEL guest of 2 NUMA nodes (timeout $tmo s); logs: $dir"
+	vm_run "$dir" "$tmo" "$HARNESS/guest/numa.sh" "$dir" "$NUMA_SECONDS" \
+		"$SELFTESTS_OUT/runner" "$NUMA_SELFTESTS" "${CASE_SPECS[@]}"
+	rows schedulers "$dir" --name numa --tests "${CASE_NAMES[@]}"
+	rows selftests "$dir" --name numa --tests "${tests[@]}" --no-boot
 }
 
 # selftest_guest SUITE TEST WHAT [NAME=VALUE...]: the selftest TEST alone, in
 # a guest of its own that the assignments (GUEST_APPEND, GUEST_CPUS,
 # GUEST_QEMU_OPTS) set up and WHAT describes; its rows go to SUITE.
 selftest_guest() {
-	local suite=$1 test=$2 what=$3 dir=$RUNDIR/$CONFIG_NAME/$1
+	local suite=$1 tests what=$3 dir=$RUNDIR/$CONFIG_NAME/$1
+	read -ra tests <<<"$2"
 	shift 3
 	local "$@"
 	build_selftests
-	plan "$suite" "$test"
+	plan "$suite" "${tests[@]}"
 	plan boot "$suite"
-	msg "running $test in a $ACCEL guest $what (timeout $((BOOT_TIMEOUT + 120)) s); logs: $dir"
+	msg "running ${tests[*]} in a $ACCEL guest $what (timeout $((BOOT_TIMEOUT + 120)) s); logs: $dir"
 	vm_run "$dir" "$((BOOT_TIMEOUT + 120))" \
-		"$HARNESS/guest/selftests.sh" "$dir" "$SELFTESTS_OUT/runner" -t "$test"
-	rows selftests "$dir" --name "$suite" --tests "$test"
+		"$HARNESS/guest/selftests.sh" "$dir" "$HARNESS/guest/runner_each.sh" \
+		"$SELFTESTS_OUT/runner" "${tests[@]}"
+	rows selftests "$dir" --name "$suite" --tests "${tests[@]}"
 }
 
 # --- armhf ------------------------------------------------------------------
@@ -484,7 +555,8 @@ check_arch() {
 		suite_selftests
 		suite_maxcpus
 		suite_smt
-		suite_schedulers "${SCHEDULERS[@]}"
+		suite_numa
+		suite_schedulers "${SCHEDULERS[@]}" "${SCHEDULER_CASES[@]}"
 		suite_qmap
 		suite_faults
 		;;
@@ -677,7 +749,25 @@ cmd_selftests() {
 cmd_schedulers() {
 	new_run
 	prepare
-	suite_schedulers "${SCHEDULERS[@]}"
+	suite_schedulers "${SCHEDULERS[@]}" "${SCHEDULER_CASES[@]}"
+	summary
+}
+
+# The suites of check_arch named, on this kernel as it is: no tree or
+# kernel step, for work on the suites themselves.
+cmd_suites() {
+	local s
+	[ "$#" -gt 0 ] || die "usage: run.sh suites NAME... (selftests maxcpus smt numa schedulers qmap faults)"
+	[ -f "$OBJ/$KIMAGE" ] || die "no kernel at $OBJ/$KIMAGE; run 'make kernel' first"
+	new_run
+	probe_accel
+	for s in "$@"; do
+		case $s in
+		schedulers) suite_schedulers "${SCHEDULERS[@]}" "${SCHEDULER_CASES[@]}" ;;
+		selftests | maxcpus | smt | numa | qmap | faults) "suite_$s" ;;
+		*) die "unknown suite '$s'" ;;
+		esac
+	done
 	summary
 }
 
@@ -740,6 +830,7 @@ main() {
 	kernel) take_lock && step_install && step_tree && step_kernel ;;
 	config) take_lock && step_install && step_tree && "$HARNESS/kernel.sh" config ;;
 	check | selftests | schedulers | demo | vm) take_lock && "cmd_$target" ;;
+	suites) take_lock && shift && cmd_suites "$@" ;;
 	series) take_lock && step_install && step_tree && "$HARNESS/series.sh" mail ;;
 	bench) take_lock && cmd_bench ;;
 	abi) take_lock && cmd_abi ;;

@@ -7,8 +7,9 @@
 # usage: schedulers.sh OUTDIR SECONDS SCHEDULER...
 #
 # A SCHEDULER is a binary, whose name names the test, or NAME=BINARY ARGS
-# for a run with options; a NAME of scx_qmap's optional paths gets the
-# surroundings those need (see case_setup).
+# for a run with options; a NAME of the form BINARY+CASE gets the
+# surroundings its case needs (see case_setup): scx_qmap's optional paths,
+# scx_flatcg's weighted cgroups, the NUMA guest's topology.
 set -uo pipefail
 
 outdir=$1
@@ -48,18 +49,89 @@ pin_enable_helper() {
 	fi
 }
 
+# The cgroup2 hierarchy with the cpu controller enabled for the root's
+# children, in CGROOT: the one the guest has at /sys/fs/cgroup, or one we
+# mount (CG_MOUNTED) when it has none.  False when the controller cannot be
+# enabled.
+cgroup_setup() {
+	CGROOT=/sys/fs/cgroup
+	CG_MOUNTED=
+	if [ "$(stat -f -c %T "$CGROOT" 2>/dev/null)" != cgroup2fs ]; then
+		CGROOT=$(mktemp -d /tmp/cgroup2.XXXXXX)
+		mount -t cgroup2 none "$CGROOT" || return 1
+		CG_MOUNTED=$CGROOT
+	fi
+	grep -qw cpu "$CGROOT/cgroup.subtree_control" ||
+		echo +cpu >"$CGROOT/cgroup.subtree_control" || return 1
+	grep -qw cpu "$CGROOT/cgroup.subtree_control"
+}
+
+# cgroup_usage CGROUP: its cpu.stat usage_usec, 0 when it has none.
+cgroup_usage() {
+	local u
+	u=$(awk '$1 == "usage_usec" { print $2 }' "$1/cpu.stat" 2>/dev/null)
+	echo "${u:-0}"
+}
+
+# Run the rest of the arguments in the cgroup $1, from the start: the shell
+# joins it and execs the command, so that every process it forks is there.
+# shellcheck disable=SC2016 # expanded by that shell
+IN_CGROUP=(sh -c 'echo $$ >"$0/cgroup.procs" && exec "$@"')
+
+# +weights: two cgroups of the same CPU-bound load, one worker per CPU in
+# each, at cpu.weight WEIGHT_HI and WEIGHT_LO; the test's own stress-ng runs
+# in the first, a second one in the other.
+WEIGHT_HI=400
+WEIGHT_LO=100
+
 # The load's command prefix and what else runs beside a test, by name:
-# scx_qmap's paths that need more than stress-ng's default tasks.
-#  - +partial (-p): only SCHED_EXT tasks join, so stress-ng starts as one
-#    (policy 7; its workers inherit it).
-#  - +rt_hog: a SCHED_FIFO task spins on CPU 1 in bursts, taking the CPU
-#    from qmap's tasks, so that ops.cpu_release() and
+# the cases that need more than stress-ng's default tasks.
+#  - scx_qmap+partial (-p): only SCHED_EXT tasks join, so stress-ng starts
+#    as one (policy 7; its workers inherit it).
+#  - scx_qmap+rt_hog: a SCHED_FIFO task spins on CPU 1 in bursts, taking
+#    the CPU from qmap's tasks, so that ops.cpu_release() and
 #    scx_bpf_reenqueue_local() run.
+#  - +weights: the cgroups above; case_attached and case_detaching read
+#    what CPU time each got while the scheduler was attached.
+#  - +numa: the guest's NUMA nodes and the CPUs of each.
 case_setup() {
-	local name=$1 res=$2
+	local name=$1 res=$2 n
 	STRESS_PREFIX=()
+	STRESS_SECONDS=$((duration + 40))
 	HOG_PID=
+	LOAD_PID=
+	CG_HI=
+	CG_LO=
 	case $name in
+	*+weights)
+		if cgroup_setup; then
+			echo "cpu_controller=1" >>"$res"
+		else
+			echo "cpu_controller=0" >>"$res"
+		fi
+		CG_HI=$CGROOT/scxwb-hi
+		CG_LO=$CGROOT/scxwb-lo
+		mkdir -p "$CG_HI" "$CG_LO"
+		echo "$WEIGHT_HI" >"$CG_HI/cpu.weight"
+		echo "$WEIGHT_LO" >"$CG_LO/cpu.weight"
+		echo "weight_hi=$(cat "$CG_HI/cpu.weight" 2>/dev/null)" >>"$res"
+		echo "weight_lo=$(cat "$CG_LO/cpu.weight" 2>/dev/null)" >>"$res"
+		# The loads must outlast the window however slowly the guest
+		# runs: their end would be a burst of exits while attached and a
+		# window with less load.  They are stopped after it.
+		STRESS_SECONDS=$((duration + 300))
+		"${IN_CGROUP[@]}" "$CG_LO" stress-ng --cpu 0 --temp-path /tmp \
+			--timeout "${STRESS_SECONDS}s" >"$outdir/$name.stress-ng-lo.log" 2>&1 &
+		LOAD_PID=$!
+		STRESS_PREFIX=("${IN_CGROUP[@]}" "$CG_HI")
+		;;
+	*+numa)
+		n=$(find /sys/devices/system/node -maxdepth 1 -name 'node[0-9]*' 2>/dev/null | wc -l)
+		echo "numa_nodes=$n" >>"$res"
+		for n in /sys/devices/system/node/node[0-9]*; do
+			[ -d "$n" ] && echo "$(basename "$n")_cpus=$(cat "$n/cpulist")" >>"$res"
+		done
+		;;
 	*+partial)
 		STRESS_PREFIX=(python3 -c 'import os, sys
 os.sched_setscheduler(0, 7, os.sched_param(0))
@@ -74,14 +146,55 @@ os.execvp(sys.argv[1], sys.argv[1:])')
 	esac
 }
 
+# Once the scheduler is attached, and again before it is detached: the
+# window a case measures.  +weights reads the CPU time of its cgroups at
+# both ends, and writes what each got in between (usage_hi_usec,
+# usage_lo_usec), their ratio (ratio_hi_lo) and the window's length.
+case_attached() {
+	case $1 in
+	*+weights)
+		W_T0=$(date +%s%N)
+		W_HI0=$(cgroup_usage "$CG_HI")
+		W_LO0=$(cgroup_usage "$CG_LO")
+		;;
+	esac
+}
+
+case_detaching() {
+	local name=$1 res=$2 hi lo
+	case $name in
+	*+weights)
+		hi=$(($(cgroup_usage "$CG_HI") - W_HI0))
+		lo=$(($(cgroup_usage "$CG_LO") - W_LO0))
+		{
+			echo "window_usec=$((($(date +%s%N) - W_T0) / 1000))"
+			echo "cpus=$(nproc)"
+			echo "usage_hi_usec=$hi"
+			echo "usage_lo_usec=$lo"
+			echo "ratio_hi_lo=$(awk -v h="$hi" -v l="$lo" 'BEGIN { if (l > 0) printf "%.2f", h / l }')"
+		} >>"$res"
+		;;
+	esac
+}
+
 # After the run: what the case's path left to see. -P prints the shared
 # DSQ, walked with the DSQ iterator, to the trace buffer once a second.
+# The cgroups of +weights go once their tasks have.
 case_check() {
-	local name=$1 res=$2
+	local name=$1 res=$2 i
 	[ -n "$HOG_PID" ] && { kill "$HOG_PID" 2>/dev/null; wait "$HOG_PID" 2>/dev/null; }
+	[ -n "$LOAD_PID" ] && { kill -TERM "$LOAD_PID" 2>/dev/null; wait "$LOAD_PID" 2>/dev/null; }
 	case $name in
 	*+batch_print)
 		echo "trace_dsq_dumps=$(grep -c 'tasks in SHARED_DSQ' "$TRACEFS/trace" 2>/dev/null)" >>"$res"
+		;;
+	*+weights)
+		for ((i = 0; i < 50; i++)); do
+			rmdir "$CG_HI" "$CG_LO" 2>/dev/null
+			[ -d "$CG_HI" ] || [ -d "$CG_LO" ] || break
+			sleep 0.1
+		done
+		[ -n "$CG_MOUNTED" ] && umount "$CG_MOUNTED" && rmdir "$CG_MOUNTED"
 		;;
 	esac
 }
@@ -108,7 +221,7 @@ run_one() {
 	case_setup "$name" "$res"
 	: >"$TRACEFS/trace" 2>/dev/null
 
-	"${STRESS_PREFIX[@]}" stress-ng --cpu 0 --temp-path /tmp --timeout "$((duration + 40))s" >"$outdir/$name.stress-ng.log" 2>&1 &
+	"${STRESS_PREFIX[@]}" stress-ng --cpu 0 --temp-path /tmp --timeout "${STRESS_SECONDS}s" >"$outdir/$name.stress-ng.log" 2>&1 &
 	spid=$!
 	[ "$name" = scx_central ] && pin_enable_helper "$res"
 	stdbuf -oL -eL "$bin" "${args[@]}" >"$outdir/$name.out" 2>&1 &
@@ -121,6 +234,7 @@ run_one() {
 	fi
 	echo "state_attached=$(cat "$SCX/state")" >>"$res"
 	echo "ops=$(cat "$SCX/root/ops" 2>/dev/null)" >>"$res"
+	case_attached "$name" "$res"
 
 	sleep "$((duration / 2))"
 	echo "ext_tasks=$(ext_tasks)" >>"$res"
@@ -128,6 +242,7 @@ run_one() {
 	echo "workers=$(pgrep -cP "$spid" 2>/dev/null)" >>"$res"
 	sleep "$((duration - duration / 2))"
 
+	case_detaching "$name" "$res"
 	echo "state_end=$(cat "$SCX/state")" >>"$res"
 	if kill -0 "$pid" 2>/dev/null; then
 		echo "alive_at_end=1" >>"$res"
