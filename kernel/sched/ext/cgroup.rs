@@ -333,14 +333,10 @@ pub(crate) fn init(o: Ops<'_>, _w: &WriteLocked) -> core::result::Result<(), i32
             has_init
         },
         |tg| {
-            // SAFETY: zeroed is a valid `scx_cgroup_init_args`.
-            let mut args: bindings::scx_cgroup_init_args = unsafe { core::mem::zeroed() };
-            args.weight = tg.weight();
-            if let Some(ret) = o.cgroup_init(tg.cgroup(), &mut args) {
-                if ret != 0 {
-                    crate::scx_error!("ops.cgroup_init() failed ({})", ret);
-                    return Err(ret);
-                }
+            let ret = call_cgroup_init(o, tg);
+            if ret != 0 {
+                crate::scx_error!("ops.cgroup_init() failed ({})", ret);
+                return Err(ret);
             }
             tg.set_flags(tg.flags() | TG_INITED);
             Ok(())
@@ -374,12 +370,22 @@ pub(crate) fn exit(o: Ops<'_>, _w: &WriteLocked) {
     );
 }
 
-/// The `cgroup` argument of `ops.init_task()` for `p`.
+/// `ops.cgroup_init()` for `tg`, with its weight; 0 if the scheduler does
+/// not implement it.
+fn call_cgroup_init(o: Ops<'_>, tg: Tg<'_>) -> i32 {
+    // SAFETY: zeroed is a valid `scx_cgroup_init_args`.
+    let mut args: bindings::scx_cgroup_init_args = unsafe { core::mem::zeroed() };
+    args.weight = tg.weight();
+    o.cgroup_init(tg.cgroup(), &mut args).unwrap_or(0)
+}
+
+/// The cgroup the BPF scheduler sees `p` in: `ops.init_task()`'s `cgroup`
+/// argument, `scx_bpf_task_cgroup()`, and both ends of a migration.
 ///
 /// # Safety
 ///
 /// As for [`task_tg`].
-pub(crate) unsafe fn init_task_cgroup(p: &Task) -> *mut bindings::cgroup {
+pub(crate) unsafe fn task_cgroup(p: &Task) -> *mut bindings::cgroup {
     // SAFETY: by the caller's guarantee.
     cgroup_of(unsafe { task_tg(p) })
 }
@@ -416,14 +422,10 @@ unsafe extern "C" fn scx_tg_online(tg: *mut bindings::task_group) -> i32 {
         return 0;
     };
     warn_missing_weight(o, tg);
-    // SAFETY: zeroed is a valid `scx_cgroup_init_args`.
-    let mut args: bindings::scx_cgroup_init_args = unsafe { core::mem::zeroed() };
-    args.weight = tg.weight();
-    if let Some(ret) = o.cgroup_init(tg.cgroup(), &mut args) {
-        if ret != 0 {
-            // The cgroup core fails the mkdir with this error.
-            return enable::sanitize_err("cgroup_init", ret);
-        }
+    let ret = call_cgroup_init(o, tg);
+    if ret != 0 {
+        // The cgroup core fails the mkdir with this error.
+        return enable::sanitize_err("cgroup_init", ret);
     }
     tg.set_flags(tg.flags() | TG_ONLINE | TG_INITED);
     0
@@ -524,7 +526,7 @@ unsafe extern "C" fn scx_cgroup_can_attach(tset: *mut bindings::cgroup_taskset) 
     let prep = |p: &Task, to: Tg<'_>| {
         // SAFETY: the migration holds `cgroup_threadgroup_rwsem`, so no
         // task of it changes its group meanwhile.
-        let from = cgroup_of(unsafe { task_tg(p) });
+        let from = unsafe { task_cgroup(p) };
         if !p.cgrp_moving_from().is_null() {
             crate::warn!(
                 "{}[{}] is already moving between cgroups",
@@ -581,7 +583,7 @@ unsafe extern "C" fn scx_cgroup_move_task(p: *mut bindings::task_struct) {
         let from = p.cgrp_moving_from();
         if !from.is_null() {
             // SAFETY: the rq lock of `p` is held.
-            let to = cgroup_of(unsafe { task_tg(p) });
+            let to = unsafe { task_cgroup(p) };
             o.cgroup_move(p, from, to);
         }
         p.set_cgrp_moving_from(core::ptr::null_mut());
@@ -674,7 +676,7 @@ unsafe extern "C" fn scx_rs_bpf_task_cgroup(
         // SAFETY: `p` is an argument of the running callback, which holds
         // its rq lock, or its `pi_lock` for `ops.select_cpu()`: either
         // keeps its group from changing.
-        cgroup_of(unsafe { task_tg(p) })
+        unsafe { task_cgroup(p) }
     } else {
         cgroup_of(None)
     };

@@ -198,7 +198,7 @@ fn init_task(o: Ops<'_>, task: &Task, fork: bool) -> core::result::Result<(), i3
         args.cgroup = if fork {
             // SAFETY: the child is not visible yet; sched_cgroup_fork() set
             // its group before it called us.
-            unsafe { crate::cgroup::init_task_cgroup(task) }
+            unsafe { crate::cgroup::task_cgroup(task) }
         } else {
             // The enable walk holds `scx_cgroup_rwsem` for writing, so no
             // cgroup migration is in flight; the rq lock also excludes an
@@ -207,7 +207,7 @@ fn init_task(o: Ops<'_>, task: &Task, fork: bool) -> core::result::Result<(), i3
             // in it until the migrations resume.
             let g = TaskRqGuard::lock(task);
             // SAFETY: the rq lock of `task` is held.
-            let cgrp = unsafe { crate::cgroup::init_task_cgroup(task) };
+            let cgrp = unsafe { crate::cgroup::task_cgroup(task) };
             drop(g);
             cgrp
         };
