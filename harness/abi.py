@@ -5,9 +5,10 @@
 A BPF scheduler sees the kernel only through vmlinux BTF, the kfunc sets the
 verifier checks its calls against, and the struct_ops glue.  Two kernels that
 agree on all of these load and verify the same schedulers the same way.  The
-Rust core keeps that surface in C (kernel/sched/ext_abi.c, ext_abi.h), by
-hand, next to the C core's kernel/sched/ext.c: this check is what keeps the
-two from drifting apart.  It reads both vmlinux files (ELF and BTF, with its
+Rust core keeps that surface in C: the types in kernel/sched/ext_types.h,
+which the C core's kernel/sched/ext.c includes too, and the kfunc sets and
+struct_ops glue in kernel/sched/ext_abi.c, by hand, next to ext.c's: this
+check is what keeps the two from drifting apart.  It reads both vmlinux files (ELF and BTF, with its
 own small readers: no bpftool, pahole or pyelftools needed) and the source of
 the two verifier callbacks whose behaviour BTF does not record.
 

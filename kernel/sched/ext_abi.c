@@ -6,7 +6,8 @@
  *
  *  - BTF. pahole encodes vmlinux BTF from C compilation units only
  *    (--lang_exclude=rust), and BPF programs and the verifier see the kernel
- *    only through BTF. So the BPF-visible types (ext_abi.h), the kfunc entry
+ *    only through BTF. So the BPF-visible types (ext_types.h, which
+ *    the C core includes too), the kfunc entry
  *    points and their BTF ID sets, and the struct_ops glue are C.
  *  - The kfuncs. Each one is a __bpf_kfunc function that calls the Rust core
  *    in one line. Every check a kfunc performs (the kf_mask context, its
@@ -559,9 +560,11 @@ static int bpf_scx_check_member(const struct btf_type *t,
 {
 	switch (__btf_member_bit_offset(t, member) / 8) {
 	case offsetof(struct sched_ext_ops, init_task):
+#ifdef CONFIG_EXT_GROUP_SCHED
 	case offsetof(struct sched_ext_ops, cgroup_init):
 	case offsetof(struct sched_ext_ops, cgroup_exit):
 	case offsetof(struct sched_ext_ops, cgroup_prep_move):
+#endif
 	case offsetof(struct sched_ext_ops, cpu_online):
 	case offsetof(struct sched_ext_ops, cpu_offline):
 	case offsetof(struct sched_ext_ops, init):
@@ -713,6 +716,7 @@ static void sched_ext_ops__dump_task(struct scx_dump_ctx *ctx,
 {
 }
 
+#ifdef CONFIG_EXT_GROUP_SCHED
 static s32 sched_ext_ops__cgroup_init(struct cgroup *cgrp,
 				      struct scx_cgroup_init_args *args)
 {
@@ -744,6 +748,7 @@ static void sched_ext_ops__cgroup_cancel_move(struct task_struct *p,
 static void sched_ext_ops__cgroup_set_weight(struct cgroup *cgrp, u32 weight)
 {
 }
+#endif
 
 static void sched_ext_ops__cpu_online(s32 cpu)
 {
@@ -786,12 +791,14 @@ static struct sched_ext_ops __bpf_ops_sched_ext_ops = {
 	.dump			= sched_ext_ops__dump,
 	.dump_cpu		= sched_ext_ops__dump_cpu,
 	.dump_task		= sched_ext_ops__dump_task,
+#ifdef CONFIG_EXT_GROUP_SCHED
 	.cgroup_init		= sched_ext_ops__cgroup_init,
 	.cgroup_exit		= sched_ext_ops__cgroup_exit,
 	.cgroup_prep_move	= sched_ext_ops__cgroup_prep_move,
 	.cgroup_move		= sched_ext_ops__cgroup_move,
 	.cgroup_cancel_move	= sched_ext_ops__cgroup_cancel_move,
 	.cgroup_set_weight	= sched_ext_ops__cgroup_set_weight,
+#endif
 	.cpu_online		= sched_ext_ops__cpu_online,
 	.cpu_offline		= sched_ext_ops__cpu_offline,
 	.init			= sched_ext_ops__init,
@@ -997,7 +1004,9 @@ static int __init scx_abi_init(void)
 	 */
 	BTF_TYPE_EMIT(struct scx_exit_info);
 	BTF_TYPE_EMIT(struct scx_dump_ctx);
+#ifdef CONFIG_EXT_GROUP_SCHED
 	BTF_TYPE_EMIT(struct scx_cgroup_init_args);
+#endif
 	BTF_TYPE_EMIT(struct scx_cpu_acquire_args);
 	BTF_TYPE_EMIT(struct scx_cpu_release_args);
 	BTF_TYPE_EMIT(struct bpf_iter_scx_dsq);

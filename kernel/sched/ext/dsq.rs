@@ -516,7 +516,7 @@ impl DsqIter {
     pub(crate) unsafe fn from_raw<'a>(it: *mut bindings::bpf_iter_scx_dsq) -> &'a DsqIter {
         // SAFETY: `DsqIter` is transparent, and the kernel view fits in the
         // BPF-visible one with the same alignment (static_assert in
-        // ext_abi.h).
+        // ext_types.h).
         unsafe { &*(it as *const DsqIter) }
     }
 

@@ -702,21 +702,6 @@ fn enable_locked(
         return Err(EBUSY.to_errno());
     }
     let t = o.table();
-    // Without CONFIG_EXT_GROUP_SCHED there are no cgroups to tell the
-    // scheduler about: refuse rather than load a scheduler whose callbacks
-    // would silently never run. (The C core has no such members then, and
-    // such a scheduler fails to load at all.)
-    #[cfg(not(CONFIG_EXT_GROUP_SCHED))]
-    if t.cgroup_init.is_some()
-        || t.cgroup_exit.is_some()
-        || t.cgroup_prep_move.is_some()
-        || t.cgroup_move.is_some()
-        || t.cgroup_cancel_move.is_some()
-        || t.cgroup_set_weight.is_some()
-    {
-        crate::scx_error!("the ops.cgroup_*() callbacks need CONFIG_EXT_GROUP_SCHED");
-        return Err(-(bindings::EOPNOTSUPP as i32));
-    }
     if o.has_flag(bindings::SCX_OPS_ENQ_LAST as u64) && t.enqueue.is_none() {
         crate::scx_error!("SCX_OPS_ENQ_LAST requires ops.enqueue() to be implemented");
         return Err(EINVAL.to_errno());
