@@ -435,6 +435,10 @@ def case_problem(name, r, out):
     case = name.partition("+")[2]
     if case == "batch_print" and int(r.get("trace_dsq_dumps") or 0) < 1:
         return "no dump of the shared DSQ (-P, the DSQ iterator) in the trace buffer"
+    if case == "highpri":
+        moved = sum(qmap_stat(out, k) for k in ("exp_local", "exp_remote", "exp_timer"))
+        if moved < 1:
+            return "no nice -20 task was moved ahead with scx_bpf_dispatch_from_dsq() (-H)"
     if case == "rt_hog" and qmap_stat(out, "reenq") < 1:
         return "no task was re-enqueued from ops.cpu_release() beside the RT task"
     if case == "weights":

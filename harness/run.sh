@@ -339,11 +339,12 @@ FAULT_CASES=(
 # scx_qmap's optional paths, each under stress-ng as in suite_schedulers
 # (harness/guest/schedulers.sh sets up what each needs): batching with the
 # shared DSQ printed through the DSQ iterator, partial switching, and an RT
-# task taking a CPU from qmap's tasks (ops.cpu_release()).  Not yet: -H,
-# nice -20 tasks boosted with scx_bpf_dispatch_from_dsq() from a BPF timer,
-# for want of nice -20 load that runs in these guests.
+# task taking a CPU from qmap's tasks (ops.cpu_release()), and -H, nice -20
+# tasks beside the load, which qmap finds in its shared DSQ with the DSQ
+# iterator and moves ahead with scx_bpf_dispatch_from_dsq().
 QMAP_CASES=(
 	"scx_qmap+batch_print=-b 8 -P"
+	"scx_qmap+highpri=-b 8 -H"
 	"scx_qmap+partial=-p"
 	"scx_qmap+rt_hog="
 )

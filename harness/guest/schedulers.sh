@@ -91,6 +91,12 @@ WEIGHT_LO=100
 #  - scx_qmap+rt_hog: a SCHED_FIFO task spins on CPU 1 in bursts, taking
 #    the CPU from qmap's tasks, so that ops.cpu_release() and
 #    scx_bpf_reenqueue_local() run.
+#  - scx_qmap+highpri (-H): once the scheduler is attached, a second
+#    stress-ng at nice -20, of one worker, which qmap boosts.  Not before:
+#    in the fair class it would starve the first stress-ng and the loader.
+#    Not one per CPU: qmap runs boosted tasks ahead of all others, so that
+#    many would starve the rest, the watchdog's kworker included, and get
+#    qmap ejected for a stall (on either core).
 #  - +weights: the cgroups above; case_attached and case_detaching read
 #    what CPU time each got while the scheduler was attached.
 #  - +numa: the guest's NUMA nodes and the CPUs of each.
@@ -152,6 +158,11 @@ os.execvp(sys.argv[1], sys.argv[1:])')
 # usage_lo_usec), their ratio (ratio_hi_lo) and the window's length.
 case_attached() {
 	case $1 in
+	*+highpri)
+		nice -n -20 stress-ng --cpu 1 --temp-path /tmp \
+			--timeout "${duration}s" >"$outdir/$1.stress-ng-nice.log" 2>&1 &
+		LOAD_PID=$!
+		;;
 	*+weights)
 		W_T0=$(date +%s%N)
 		W_HI0=$(cgroup_usage "$CG_HI")
