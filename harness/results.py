@@ -560,6 +560,42 @@ def cmd_faults(args):
     rows.write()
 
 
+# The short benchmark round of make check (harness/guest/bench.sh): one row
+# per scheduler, which passes when every workload gave a figure and the
+# kernel log of its window is clean.  The figures themselves are not judged:
+# one short round measures nothing; make bench does.
+def cmd_bench(args):
+    rows = Rows(args)
+    rundir = args.rundir
+    klog = KernelLog(rundir)
+    gs = guest_status(rundir)
+    path = os.path.join(rundir, "bench.txt")
+    lines = open(path).read().splitlines() if os.path.exists(path) else []
+    log = os.path.join(rundir, "bench.txt")
+    for name in args.tests:
+        mine = [ln.split(None, 3) for ln in lines if ln.split(None, 1)[0:1] == [name]]
+        secs = klog.seconds(name)
+        if not mine:
+            why = f"guest timed out after {gs['timeout']} s" if gs["timed_out"] else "no figures"
+            rows.add(args.name, name, "fail", secs, f"not run: {why}", log)
+            continue
+        problems = [f"{p[1]}: {p[3]}" for p in mine if len(p) == 4 and p[2] == "fail"]
+        got = [p[1] for p in mine if len(p) == 4 and p[2] != "fail"]
+        if len(got) < args.workloads:
+            problems.append(f"{len(got)} of {args.workloads} workloads gave a figure")
+        bad = klog.markers_in(name)
+        if bad is None:
+            problems.append("the kernel log has no begin marker for it, so it could not be checked")
+        elif bad:
+            problems.append("kernel log: " + "; ".join(bad[:5]))
+        if problems:
+            rows.add(args.name, name, "fail", secs, "; ".join(problems), log)
+        else:
+            rows.add(args.name, name, "pass", secs, log=log)
+    boot_row(rows, klog, gs, rundir, args.name)
+    rows.write()
+
+
 def kunit_cases(group, prefix=""):
     """(name, status) of every case in kunit.py's JSON, suites flattened."""
     name = group.get("name", "")
@@ -869,7 +905,7 @@ def main():
     p.add_argument("--results", required=True)
     p.add_argument("--run", required=True)
     sub = p.add_subparsers(dest="cmd", required=True)
-    for name in ("selftests", "schedulers", "faults", "armhf", "kunit", "checkpatch", "abi"):
+    for name in ("selftests", "schedulers", "faults", "armhf", "kunit", "checkpatch", "abi", "bench"):
         s = sub.add_parser(name)
         s.add_argument("rundir")
         s.add_argument("--arch", required=True)
@@ -879,6 +915,8 @@ def main():
         s.add_argument("--accel")
         s.add_argument("--name", default=name)
         s.add_argument("--tests", nargs="*", default=[])
+        s.add_argument("--workloads", type=int, default=0,
+                       help="bench: the workloads each scheduler must give a figure for")
         s.add_argument("--no-boot", action="store_true",
                        help="no boot row: another suite's rows of the same guest give it")
     s = sub.add_parser("fail", help="one fail row, for a part that stopped early")
@@ -907,6 +945,7 @@ def main():
         "kunit": cmd_kunit,
         "checkpatch": cmd_checkpatch,
         "abi": cmd_abi,
+        "bench": cmd_bench,
         "fail": cmd_fail,
     }[args.cmd](args)
     return 0

@@ -560,6 +560,7 @@ check_arch() {
 		suite_schedulers "${SCHEDULERS[@]}" "${SCHEDULER_CASES[@]}"
 		suite_qmap
 		suite_faults
+		suite_bench
 		;;
 	armhf) suite_armhf ;;
 	esac
@@ -720,6 +721,28 @@ bench_round() {
 		--core "$IMPL" --round "$r"
 }
 
+# make check's short round of the benchmark, so that it cannot rot: the
+# same guest as a round of make bench at a fifth of the work, on this core
+# only.  A row per scheduler passes when every workload gave a figure and
+# its kernel log window is clean; the figures go to out/bench.jsonl under
+# this run, but one round on one core compares nothing.
+BENCH_CHECK_SCALE=0.2
+BENCH_WORKLOADS=5
+suite_bench() {
+	local dir=$RUNDIR/$CONFIG_NAME/bench names=() s specs
+	mapfile -t specs < <(bench_specs)
+	for s in "${specs[@]}"; do names+=("${s%%=*}"); done
+	plan bench "${names[@]}"
+	plan boot bench
+	build_schedulers scx_simple scx_qmap
+	msg "a short benchmark round in an icount guest (timeout 600 s); logs: $dir"
+	GUEST_QEMU_OPTS="-icount shift=0,sleep=off" \
+		vm_run "$dir" 600 "$HARNESS/guest/bench.sh" "$dir" "$BENCH_CHECK_SCALE" "${specs[@]}"
+	python3 "$HARNESS/bench.py" --results "$BENCH_RESULTS" --run "$RUN_ID" collect "$dir" \
+		--core "$IMPL" --round 0 || true
+	rows bench "$dir" --workloads "$BENCH_WORKLOADS" --tests "${names[@]}"
+}
+
 cmd_bench() {
 	local t0 r impl
 	t0=$(now)
@@ -758,14 +781,14 @@ cmd_schedulers() {
 # kernel step, for work on the suites themselves.
 cmd_suites() {
 	local s
-	[ "$#" -gt 0 ] || die "usage: run.sh suites NAME... (selftests maxcpus smt numa schedulers qmap faults)"
+	[ "$#" -gt 0 ] || die "usage: run.sh suites NAME... (selftests maxcpus smt numa schedulers qmap faults bench)"
 	[ -f "$OBJ/$KIMAGE" ] || die "no kernel at $OBJ/$KIMAGE; run 'make kernel' first"
 	new_run
 	probe_accel
 	for s in "$@"; do
 		case $s in
 		schedulers) suite_schedulers "${SCHEDULERS[@]}" "${SCHEDULER_CASES[@]}" ;;
-		selftests | maxcpus | smt | numa | qmap | faults) "suite_$s" ;;
+		selftests | maxcpus | smt | numa | qmap | faults | bench) "suite_$s" ;;
 		*) die "unknown suite '$s'" ;;
 		esac
 	done
