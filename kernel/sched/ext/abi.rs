@@ -473,7 +473,7 @@ extern "C" fn scx_can_stop_tick(rq: *mut bindings::rq) -> bool {
         return false;
     }
     // SAFETY: `curr` of an rq is always a live task.
-    if !unsafe { Task::from_raw(bindings::scx_helper_rq_curr(rq.as_ptr())) }.on_ext_class() {
+    if !unsafe { Task::from_raw(rq.curr_ptr()) }.on_ext_class() {
         return true;
     }
     // The rq may run tasks from any DSQ, so its number of tasks says

@@ -640,11 +640,8 @@ extern "C" fn scx_rs_bpf_pick_any_cpu(allowed: *const bindings::cpumask, flags: 
 unsafe extern "C" fn scx_rs_bpf_task_running(p: *const bindings::task_struct) -> bool {
     // SAFETY: a trusted task (KF_RCU).
     let p = unsafe { Task::from_raw(p) };
-    // SAFETY: `curr` of an rq is read racily, as in the C core.
-    core::ptr::eq(
-        unsafe { bindings::scx_helper_rq_curr(Rq::of_cpu(p.cpu()).as_ptr()) },
-        p.as_ptr(),
-    )
+    // `curr` of an rq is read racily, as in the C core.
+    core::ptr::eq(Rq::of_cpu(p.cpu()).curr_ptr(), p.as_ptr())
 }
 
 /// # Safety

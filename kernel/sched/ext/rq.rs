@@ -215,6 +215,17 @@ impl Rq {
         unsafe { Cpu::new_unchecked((*self.as_ptr()).cpu) }
     }
 
+    /// `rq->curr`, read once: the task running on this CPU. Stable only
+    /// with the rq lock held; a racy read gives a task that ran here, which
+    /// is still live only under RCU, so the callers say why they may use it.
+    pub(crate) fn curr_ptr(&self) -> *mut bindings::task_struct {
+        // SAFETY: field read of a valid rq; the core writes `curr` with the
+        // lock held, and a volatile read sees the old or the new pointer.
+        unsafe {
+            core::ptr::read_volatile(core::ptr::addr_of!((*self.as_ptr()).__bindgen_anon_1.curr))
+        }
+    }
+
     /// Takes the rq lock with interrupts saved and disabled, for code that
     /// holds no rq lock yet (irq_work, the bypass switch).
     pub(crate) fn lock_irqsave(&'static self) -> RqIrqGuard {
@@ -588,7 +599,7 @@ impl RqLocked {
     /// The task running on this CPU, for as long as the lock is held.
     pub(crate) fn curr(&self) -> &Task {
         // SAFETY: `rq->curr` is always a live task while the lock is held.
-        unsafe { Task::from_raw(bindings::scx_helper_rq_curr(self.rq.as_ptr())) }
+        unsafe { Task::from_raw(self.rq().curr_ptr()) }
     }
 
     /// Whether `p` is the task running on this CPU.
