@@ -515,8 +515,8 @@ struct bpf_iter_scx_dsq {
 
 /*
  * The kernel's side: a cursor linked into the DSQ next to the last task
- * returned, on the side the iteration goes on from, the DSQ, and what scx_bpf_dispatch_from_dsq_set_*() recorded
- * for the next move.
+ * returned, on the side the iteration goes on from; the DSQ; and what
+ * scx_bpf_dispatch_from_dsq_set_*() recorded for the next move.
  */
 struct bpf_iter_scx_dsq_kern {
 	struct scx_dsq_list_node	cursor;
