@@ -209,6 +209,24 @@ class Rows:
             print(line)
 
 
+def klog_problems(klog, name):
+    """What the kernel log says against test NAME: problems, or none."""
+    bad = klog.markers_in(name)
+    if bad is None:
+        return ["the kernel log has no begin marker for it, so it could not be checked"]
+    if bad:
+        return ["kernel log: " + "; ".join(bad[:5])]
+    return []
+
+
+def add_verdict(rows, suite, name, secs, problems, log):
+    """A pass row for NAME if PROBLEMS is empty, else a fail row naming them."""
+    if problems:
+        rows.add(suite, name, "fail", secs, "; ".join(problems), log)
+    else:
+        rows.add(suite, name, "pass", secs, log=log)
+
+
 def boot_row(rows, klog, gs, rundir, suite_name):
     """One row for the guest itself: it booted, finished, and the kernel
     log outside every test window is clean."""
@@ -483,18 +501,11 @@ def cmd_schedulers(args):
         problem = case_problem(name, r, out)
         if problem:
             problems.append(problem)
-        bad = klog.markers_in(name)
-        if bad is None:
-            problems.append("the kernel log has no begin marker for it, so it could not be checked")
-        elif bad:
-            problems.append("kernel log: " + "; ".join(bad[:5]))
+        problems += klog_problems(klog, name)
         ejected = exit_line(out)
         if problems and ejected:
             problems.append(f"the scheduler said {ejected!r}")
-        if problems:
-            rows.add(args.name, name, "fail", secs, "; ".join(problems), out)
-        else:
-            rows.add(args.name, name, "pass", secs, log=out)
+        add_verdict(rows, args.name, name, secs, problems, out)
         info = {k: r.get(k) for k in ("ops", "ext_tasks", "ext_workers", "workers", "exit_code")}
         info.update({k: r[k] for k in ("usage_hi_usec", "usage_lo_usec", "ratio_hi_lo") if k in r})
         info["counters"] = last_counters(out)
@@ -547,15 +558,8 @@ def cmd_faults(args):
             problems.append("sched_ext did not return to 'disabled'")
         if r.get("next_attached") != "1" or r.get("next_detached") != "1":
             problems.append("scx_simple did not attach and detach afterwards")
-        bad = klog.markers_in(name)
-        if bad is None:
-            problems.append("the kernel log has no begin marker for it, so it could not be checked")
-        elif bad:
-            problems.append("kernel log: " + "; ".join(bad[:5]))
-        if problems:
-            rows.add(args.name, name, "fail", secs, "; ".join(problems), out)
-        else:
-            rows.add(args.name, name, "pass", secs, log=out)
+        problems += klog_problems(klog, name)
+        add_verdict(rows, args.name, name, secs, problems, out)
     boot_row(rows, klog, gs, rundir, args.name)
     rows.write()
 
@@ -583,15 +587,8 @@ def cmd_bench(args):
         got = [p[1] for p in mine if len(p) == 4 and p[2] != "fail"]
         if len(got) < args.workloads:
             problems.append(f"{len(got)} of {args.workloads} workloads gave a figure")
-        bad = klog.markers_in(name)
-        if bad is None:
-            problems.append("the kernel log has no begin marker for it, so it could not be checked")
-        elif bad:
-            problems.append("kernel log: " + "; ".join(bad[:5]))
-        if problems:
-            rows.add(args.name, name, "fail", secs, "; ".join(problems), log)
-        else:
-            rows.add(args.name, name, "pass", secs, log=log)
+        problems += klog_problems(klog, name)
+        add_verdict(rows, args.name, name, secs, problems, log)
     boot_row(rows, klog, gs, rundir, args.name)
     rows.write()
 
