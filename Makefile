@@ -22,12 +22,17 @@
 # Variables: ARCH=x86_64|arm  IMPL=rust|c (default rust)  ACCEL=kvm|tcg (probed)
 #            SELFTEST_FILTER=NAME  SCHED_SECONDS=20  CONFIG_EXTRA=FILE
 #            CLIPPY=1 (lint the Rust code while building)
-#            BENCH_ROUNDS=5 BENCH_SCALE=1 (make bench)
+#            CONFIG=NAME (harness/configs/variant-NAME.config on top)
+#            BENCH_ROUNDS=5 BENCH_SCALE=1 BENCH_CONFIG=bench (make bench)
 #            SERIES_PATCHES=N or N-M (make series-check: those patches only)
 
 RUN := bash harness/run.sh
 export ARCH IMPL ACCEL SELFTEST_FILTER SCHED_SECONDS CONFIG_EXTRA CLIPPY
-export BENCH_ROUNDS BENCH_SCALE SERIES_PATCHES
+# make exports a variable it was never given as empty: BENCH_CONFIG= on
+# the command line measures the check kernels, so the default is set here.
+BENCH_CONFIG ?= bench
+export BENCH_ROUNDS BENCH_SCALE BENCH_CONFIG SERIES_PATCHES
+export SCX_CONFIG := $(CONFIG)
 
 .PHONY: demo check config kernel selftests schedulers vm install tree series series-check bench abi clean
 demo:

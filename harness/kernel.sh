@@ -18,6 +18,13 @@ fragments() {
 			die "missing config fragment harness/configs/$f.config"
 		printf '%s\n' "$HARNESS/configs/$f.config"
 	done
+	if [ -n "$CONFIG_VARIANT" ]; then
+		f=$HARNESS/configs/variant-$CONFIG_VARIANT.config
+		[ -f "$f" ] || die "no configuration variant '$CONFIG_VARIANT': $f does not exist" \
+			"(variants: $(cd "$HARNESS/configs" && ls variant-*.config 2>/dev/null |
+				sed 's/^variant-//; s/\.config$//' | tr '\n' ' '))"
+		printf '%s\n' "$f"
+	fi
 	# A developer's own additions, e.g. CONFIG_EXTRA=~/kasan.config.
 	if [ -n "${CONFIG_EXTRA:-}" ]; then
 		[ -f "$CONFIG_EXTRA" ] || die "CONFIG_EXTRA=$CONFIG_EXTRA does not exist"
@@ -26,7 +33,17 @@ fragments() {
 }
 
 # Every CONFIG_FOO=v and "# CONFIG_FOO is not set" of the fragments must
-# hold in .config.  Kconfig silently drops what it cannot satisfy.
+# hold in .config.  Kconfig silently drops what it cannot satisfy.  Where
+# fragments disagree, the later one wins, as in merge_config.sh: a variant
+# turns off what base.config turns on.
+# The settings of the fragments, the last one of each option only.
+last_setting() {
+	awk 'match($0, /^CONFIG_[A-Za-z0-9_]+=/) { sym = substr($0, 1, RLENGTH - 1) }
+	     match($0, /^# CONFIG_[A-Za-z0-9_]+ is not set$/) { sym = $2 }
+	     sym != "" { if (!(sym in line)) order[n++] = sym; line[sym] = $0; sym = "" }
+	     END { for (i = 0; i < n; i++) print line[order[i]] }' "$@"
+}
+
 verify_config() {
 	local want got bad=() sym val
 	while read -r want; do
@@ -40,7 +57,7 @@ verify_config() {
 				bad+=("$sym=n (got: $(grep -E "^$sym=" "$OBJ/.config"))")
 			fi
 		fi
-	done < <(cat "$@")
+	done < <(last_setting "$@")
 	[ "${#bad[@]}" -eq 0 ] && return 0
 	# make series-check builds the tree after every patch, where options
 	# that later patches add do not exist yet.  Only the core chosen must.

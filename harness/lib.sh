@@ -69,7 +69,15 @@ c | rust) ;;
 *) die "unknown IMPL '$IMPL' (use c or rust)" ;;
 esac
 
-CONFIG_NAME=$ARCH-$IMPL
+# A variant of the configuration (make CONFIG=NAME): the fragment
+# harness/configs/variant-NAME.config on top of the others.  Its kernel,
+# objects, schedulers and logs are apart from the plain one's: every path
+# below is named after CONFIG_NAME.  make bench uses the variant "bench".
+CONFIG_VARIANT=${SCX_CONFIG:-}
+case "$CONFIG_VARIANT" in
+*[!a-z0-9_]*) die "CONFIG=$CONFIG_VARIANT: a variant's name is lowercase letters, digits and _" ;;
+esac
+CONFIG_NAME=$ARCH-$IMPL${CONFIG_VARIANT:+-$CONFIG_VARIANT}
 OBJ=${SCX_OBJ:-$BUILD/obj/$CONFIG_NAME}
 
 # The kernel's version, from the assembled tree's Makefile, e.g. 6.12.117.

@@ -693,6 +693,9 @@ cmd_abi() {
 BENCH_ROUNDS=${BENCH_ROUNDS:-5}
 BENCH_SCALE=${BENCH_SCALE:-1}
 BENCH_TIMEOUT=${BENCH_TIMEOUT:-1800}
+# The kernels' configuration variant: "bench" leaves out lock debugging
+# (see its fragment).  BENCH_CONFIG= measures the check kernels.
+BENCH_CONFIG=${BENCH_CONFIG-bench}
 BENCH_RESULTS=$OUT/bench.jsonl
 
 bench_specs() {
@@ -748,13 +751,17 @@ cmd_bench() {
 	t0=$(now)
 	new_run
 	"$HARNESS/install.sh" bench
+	if [ -n "$BENCH_CONFIG" ]; then
+		msg "bench kernels: the check configuration with harness/configs/variant-$BENCH_CONFIG.config"
+	fi
 	for impl in c rust; do
-		SCX_ARCH=x86_64 IMPL=$impl bash "$HARNESS/run.sh" _bench-prepare ||
+		SCX_ARCH=x86_64 IMPL=$impl SCX_CONFIG=$BENCH_CONFIG bash "$HARNESS/run.sh" _bench-prepare ||
 			die "building the x86_64/$impl kernel or its schedulers failed"
 	done
 	for ((r = 1; r <= BENCH_ROUNDS; r++)); do
 		for impl in c rust; do
-			SCX_ARCH=x86_64 IMPL=$impl bash "$HARNESS/run.sh" _bench-round "$r" ||
+			SCX_ARCH=x86_64 IMPL=$impl SCX_CONFIG=$BENCH_CONFIG \
+				bash "$HARNESS/run.sh" _bench-round "$r" ||
 				warn "bench round $r on the $impl core failed; see above"
 		done
 	done
