@@ -13,6 +13,8 @@
 #   make install       install the toolchain only (root)
 #   make tree          assemble the kernel tree in build/src
 #   make bench         the Rust core against the C core, by instruction count
+#   make soak          the example schedulers attached and ejected in turn,
+#                      with faults and CPU hotplug, for HOURS (default 1)
 #   make abi           the BPF ABI of the Rust core against the C core's
 #                      (x86_64 kernels; harness/abi.py)
 #   make series        the patch series for the mailing list, in out/series/
@@ -25,16 +27,17 @@
 #            CONFIG=NAME (harness/configs/variant-NAME.config on top)
 #            BENCH_ROUNDS=5 BENCH_SCALE=1 BENCH_CONFIG=bench (make bench)
 #            SERIES_PATCHES=N or N-M (make series-check: those patches only)
+#            HOURS=1 (make soak; may be a fraction)
 
 RUN := bash harness/run.sh
 export ARCH IMPL ACCEL SELFTEST_FILTER SCHED_SECONDS CONFIG_EXTRA CLIPPY
 # make exports a variable it was never given as empty: BENCH_CONFIG= on
 # the command line measures the check kernels, so the default is set here.
 BENCH_CONFIG ?= bench
-export BENCH_ROUNDS BENCH_SCALE BENCH_CONFIG SERIES_PATCHES
+export BENCH_ROUNDS BENCH_SCALE BENCH_CONFIG SERIES_PATCHES HOURS
 export SCX_CONFIG := $(CONFIG)
 
-.PHONY: demo check config kernel selftests schedulers vm install tree series series-check bench abi clean
+.PHONY: demo check config kernel selftests schedulers vm install tree series series-check bench soak abi clean
 demo:
 	@$(RUN) demo
 check:
@@ -55,6 +58,8 @@ tree:
 	@$(RUN) tree
 bench:
 	@$(RUN) bench
+soak:
+	@$(RUN) soak
 abi:
 	@$(RUN) abi
 series:

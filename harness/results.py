@@ -16,6 +16,8 @@ Subcommands:
                        attach attempt, and KUnit (from kunit.py's JSON)
   checkpatch DIR       checkpatch --strict on each patch of the series
   abi DIR              harness/abi.py's comparison of the two cores' BPF ABI
+  bench RUNDIR         make check's short benchmark round
+  soak RUNDIR          the soak: attaches, ejections, hotplug, and reports
   plan                 record which tests of a suite this run means to run
   summary              the run's table, its counts and the expected-pass check
 """
@@ -564,6 +566,84 @@ def cmd_faults(args):
     rows.write()
 
 
+# The soak (harness/guest/soak.sh): one row, which passes when the guest
+# ran to the end, every attach reached "enabled" and every loader exited
+# after its SIGINT, the core was back to "disabled" after each, and the
+# kernel log of the whole soak is clean.  The counts of attaches and of
+# how each ended are the core's own log lines, and go to soak.json.
+SCX_ENABLED = re.compile(r'sched_ext: BPF scheduler "([^"]+)" enabled')
+SCX_DISABLED = re.compile(r'sched_ext: BPF scheduler "([^"]+)" disabled \((.*)\)')
+
+
+def soak_counts(rundir, klog):
+    """The attaches and their ends, from kmsg.txt (or the soak's window)."""
+    path = os.path.join(rundir, "kmsg.txt")
+    if os.path.exists(path):
+        with open(path, errors="replace") as f:
+            lines = f.read().splitlines()
+    else:
+        lines = klog.lines_in("soak")
+    enabled = 0
+    ends = {}
+    for line in lines:
+        if SCX_ENABLED.search(line):
+            enabled += 1
+        m = SCX_DISABLED.search(line)
+        if m:
+            ends[m.group(2)] = ends.get(m.group(2), 0) + 1
+    detaches = ends.get("unregistered from user space", 0)
+    return {
+        "attaches": enabled,
+        "detaches": detaches,
+        "ejections": sum(ends.values()) - detaches,
+        "ends": ends,
+    }
+
+
+def cmd_soak(args):
+    rows = Rows(args)
+    rundir = args.rundir
+    klog = KernelLog(rundir)
+    gs = guest_status(rundir)
+    r = read_kv(os.path.join(rundir, "soak.txt"))
+    log = os.path.join(rundir, "soak.log")
+    counts = soak_counts(rundir, klog)
+    reports = klog.markers_in("soak") or []
+    summary = {
+        "run": args.run, "arch": args.arch, "impl": args.impl, "config": args.config,
+        "seconds": int(r.get("seconds") or 0),
+        "iterations": int(r.get("iterations") or 0),
+        "hotplugs": int(r.get("hotplugs") or 0),
+        **counts,
+        "reports": len(reports),
+    }
+    with open(os.path.join(rundir, "soak.json"), "w") as f:
+        json.dump(summary, f, indent=1)
+    problems = []
+    if not r:
+        why = f"guest timed out after {gs['timeout']} s" if gs["timed_out"] else "no soak.txt"
+        problems.append(f"the soak did not finish: {why}")
+    else:
+        for key, what in (("attach_failed", "attaches that never reached 'enabled'"),
+                          ("killed", "loaders that did not exit within 15 s of SIGINT"),
+                          ("stuck", "ends after which sched_ext did not return to 'disabled'")):
+            if r.get(key) != "0":
+                problems.append(f"{r.get(key)} {what}")
+        if counts["attaches"] < int(r.get("attached") or 0) or not counts["attaches"]:
+            problems.append(f"the kernel logged {counts['attaches']} attaches, "
+                            f"the guest saw {r.get('attached')}")
+    problems += klog_problems(klog, "soak")
+    print(f"soak {args.arch}/{args.impl}: {summary['seconds']} s, {summary['iterations']} runs, "
+          f"{counts['attaches']} attaches, {counts['detaches']} detaches, "
+          f"{counts['ejections']} ejections, {summary['hotplugs']} hotplugs, "
+          f"{len(reports)} reports", file=sys.stderr)
+    for reason, n in sorted(counts["ends"].items(), key=lambda x: -x[1]):
+        print(f"  {n:5d}  {reason}", file=sys.stderr)
+    add_verdict(rows, args.name, "soak", klog.seconds("soak"), problems, log)
+    boot_row(rows, klog, gs, rundir, args.name)
+    rows.write()
+
+
 # The short benchmark round of make check (harness/guest/bench.sh): one row
 # per scheduler, which passes when every workload gave a figure and the
 # kernel log of its window is clean.  The figures themselves are not judged:
@@ -902,7 +982,8 @@ def main():
     p.add_argument("--results", required=True)
     p.add_argument("--run", required=True)
     sub = p.add_subparsers(dest="cmd", required=True)
-    for name in ("selftests", "schedulers", "faults", "armhf", "kunit", "checkpatch", "abi", "bench"):
+    for name in ("selftests", "schedulers", "faults", "armhf", "kunit", "checkpatch", "abi", "bench",
+                 "soak"):
         s = sub.add_parser(name)
         s.add_argument("rundir")
         s.add_argument("--arch", required=True)
@@ -943,6 +1024,7 @@ def main():
         "checkpatch": cmd_checkpatch,
         "abi": cmd_abi,
         "bench": cmd_bench,
+        "soak": cmd_soak,
         "fail": cmd_fail,
     }[args.cmd](args)
     return 0

@@ -561,6 +561,9 @@ check_arch() {
 		suite_qmap
 		suite_faults
 		suite_bench
+		if [ "$IMPL" = rust ]; then
+			suite_soak "$SOAK_CHECK_SECONDS"
+		fi
 		;;
 	armhf) suite_armhf ;;
 	esac
@@ -568,12 +571,19 @@ check_arch() {
 
 # The kernels make check runs, as ARCH/IMPL: on x86_64 the Rust core and
 # the C reference it is measured against, on armhf the Rust core.  ARCH=
-# or IMPL= on the command line narrows the list.
+# or IMPL= on the command line narrows the list, and so does a variant's
+# "# harness: arches" line (make check CONFIG=debug: x86_64).
 check_configs() {
-	local c
+	local c arches
+	# A configuration variant may be for some architectures only.
+	arches=$(variant_says arches)
 	for c in x86_64/rust x86_64/c armhf/rust; do
 		[ -n "$ARCH_GIVEN" ] && [ "${c%/*}" != "$ARCH" ] && continue
 		[ -n "$IMPL_GIVEN" ] && [ "${c#*/}" != "$IMPL" ] && continue
+		if [ -n "$arches" ] && [[ " $arches " != *" ${c%/*} "* ]]; then
+			msg "not checking $c: the variant $CONFIG_VARIANT is for $arches only"
+			continue
+		fi
 		echo "$c"
 	done
 	# An architecture or core outside the list, asked for by name.
@@ -777,6 +787,39 @@ cmd_selftests() {
 	summary
 }
 
+# The soak (harness/guest/soak.sh): the example schedulers attached in
+# turn under stress-ng for SECONDS, each ended at a random moment by a
+# detach or by a fault scx_qmap injects, with CPU hotplug in between.  One
+# row, and the counts in the guest folder's soak.json.  make check runs a
+# slice of SOAK_CHECK_SECONDS on the Rust core; make soak HOURS=N the whole.
+SOAK_CHECK_SECONDS=${SOAK_CHECK_SECONDS:-300}
+SOAK_SCHEDULERS=(scx_simple scx_qmap scx_central scx_flatcg)
+
+suite_soak() {
+	local seconds=$1 dir=$RUNDIR/$CONFIG_NAME/soak bins=() b seed tmo
+	plan soak soak
+	plan boot soak
+	build_schedulers "${SOAK_SCHEDULERS[@]}"
+	for b in "${SOAK_SCHEDULERS[@]}"; do bins+=("$SCX_OUT/build/bin/$b"); done
+	# The seed is in the log: a soak can be replayed.
+	seed=${SOAK_SEED:-$((RANDOM * 32768 + RANDOM))}
+	tmo=$((BOOT_TIMEOUT + seconds + 300))
+	msg "soak: ${SOAK_SCHEDULERS[*]} in turn for $seconds s (seed $seed) in a $ACCEL guest (timeout $tmo s); logs: $dir"
+	vm_run "$dir" "$tmo" "$HARNESS/guest/soak.sh" "$dir" "$seconds" "$seed" "${bins[@]}"
+	rows soak "$dir"
+}
+
+# make soak HOURS=N: the soak alone, on this kernel.
+cmd_soak() {
+	local seconds
+	seconds=$(awk -v h="${HOURS:-1}" 'BEGIN { s = int(h * 3600); print (s > 0 ? s : 0) }')
+	[ "$seconds" -gt 0 ] || die "HOURS=${HOURS:-} is not a positive number of hours"
+	new_run
+	prepare
+	suite_soak "$seconds"
+	summary
+}
+
 cmd_schedulers() {
 	new_run
 	prepare
@@ -788,7 +831,7 @@ cmd_schedulers() {
 # kernel step, for work on the suites themselves.
 cmd_suites() {
 	local s
-	[ "$#" -gt 0 ] || die "usage: run.sh suites NAME... (selftests maxcpus smt numa schedulers qmap faults bench)"
+	[ "$#" -gt 0 ] || die "usage: run.sh suites NAME... (selftests maxcpus smt numa schedulers qmap faults bench soak)"
 	[ -f "$OBJ/$KIMAGE" ] || die "no kernel at $OBJ/$KIMAGE; run 'make kernel' first"
 	new_run
 	probe_accel
@@ -796,6 +839,7 @@ cmd_suites() {
 		case $s in
 		schedulers) suite_schedulers "${SCHEDULERS[@]}" "${SCHEDULER_CASES[@]}" ;;
 		selftests | maxcpus | smt | numa | qmap | faults | bench) "suite_$s" ;;
+		soak) suite_soak "$SOAK_CHECK_SECONDS" ;;
 		*) die "unknown suite '$s'" ;;
 		esac
 	done
@@ -860,7 +904,7 @@ main() {
 	tree) take_lock && step_install && step_tree ;;
 	kernel) take_lock && step_install && step_tree && step_kernel ;;
 	config) take_lock && step_install && step_tree && "$HARNESS/kernel.sh" config ;;
-	check | selftests | schedulers | demo | vm) take_lock && "cmd_$target" ;;
+	check | selftests | schedulers | demo | vm | soak) take_lock && "cmd_$target" ;;
 	suites) take_lock && shift && cmd_suites "$@" ;;
 	series) take_lock && step_install && step_tree && "$HARNESS/series.sh" mail ;;
 	bench) take_lock && cmd_bench ;;
