@@ -573,6 +573,7 @@ def cmd_faults(args):
 # how each ended are the core's own log lines, and go to soak.json.
 SCX_ENABLED = re.compile(r'sched_ext: BPF scheduler "([^"]+)" enabled')
 SCX_DISABLED = re.compile(r'sched_ext: BPF scheduler "([^"]+)" disabled \((.*)\)')
+SOAK_LINE = re.compile(r' end=(\S+) exit="(.*)"$')
 
 
 def soak_counts(rundir, klog):
@@ -617,26 +618,41 @@ def cmd_soak(args):
         **counts,
         "reports": len(reports),
     }
-    with open(os.path.join(rundir, "soak.json"), "w") as f:
-        json.dump(summary, f, indent=1)
     problems = []
     if not r:
         why = f"guest timed out after {gs['timeout']} s" if gs["timed_out"] else "no soak.txt"
         problems.append(f"the soak did not finish: {why}")
     else:
-        for key, what in (("attach_failed", "attaches that never reached 'enabled'"),
+        # From soak.log, one line per attach: an attach the kernel never
+        # logged is a failure unless the loader reported why it was
+        # refused (an EXIT: line).
+        ends = {}
+        if os.path.exists(log):
+            with open(log, errors="replace") as f:
+                for line in f:
+                    m = SOAK_LINE.search(line)
+                    if not m:
+                        continue
+                    end, exit_line = m.groups()
+                    if end == "no-attach" and exit_line:
+                        end = "refused"
+                    ends[end] = ends.get(end, 0) + 1
+        summary["refused"] = ends.get("refused", 0)
+        for key, what in (("no-attach", "attaches that never reached 'enabled', with no exit reported"),
                           ("killed", "loaders that did not exit within 15 s of SIGINT"),
                           ("stuck", "ends after which sched_ext did not return to 'disabled'")):
-            if r.get(key) != "0":
-                problems.append(f"{r.get(key)} {what}")
+            if ends.get(key):
+                problems.append(f"{ends[key]} {what}")
         if counts["attaches"] < int(r.get("attached") or 0) or not counts["attaches"]:
             problems.append(f"the kernel logged {counts['attaches']} attaches, "
                             f"the guest saw {r.get('attached')}")
     problems += klog_problems(klog, "soak")
+    with open(os.path.join(rundir, "soak.json"), "w") as f:
+        json.dump(summary, f, indent=1)
     print(f"soak {args.arch}/{args.impl}: {summary['seconds']} s, {summary['iterations']} runs, "
           f"{counts['attaches']} attaches, {counts['detaches']} detaches, "
-          f"{counts['ejections']} ejections, {summary['hotplugs']} hotplugs, "
-          f"{len(reports)} reports", file=sys.stderr)
+          f"{counts['ejections']} ejections, {summary.get('refused', 0)} refused, "
+          f"{summary['hotplugs']} hotplugs, {len(reports)} reports", file=sys.stderr)
     for reason, n in sorted(counts["ends"].items(), key=lambda x: -x[1]):
         print(f"  {n:5d}  {reason}", file=sys.stderr)
     add_verdict(rows, args.name, "soak", klog.seconds("soak"), problems, log)

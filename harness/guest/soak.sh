@@ -28,7 +28,7 @@ scheds=("$@")
 RANDOM=$seed
 log=$outdir/soak.log
 : >"$log"
-iterations=0 attached=0 attach_failed=0 killed=0 stuck=0 hotplugs=0
+iterations=0 attached=0 refused=0 attach_failed=0 killed=0 stuck=0 hotplugs=0
 
 cat /dev/kmsg >"$outdir/kmsg.txt" 2>&1 &
 kmsg_pid=$!
@@ -94,6 +94,13 @@ one_attach() {
 	# /dev/kmsg reaches the file within the time it took to get here.
 	if [ "$(nr_enabled)" -gt "$before" ]; then
 		attached=$((attached + 1))
+	elif grep -q '^EXIT: ' "$out"; then
+		# Refused while attaching, with the reason reported to the
+		# loader: scx_central's ops.init() refuses to run on another CPU
+		# than its central one, and the core runs ops.init() on its
+		# enable kthread, wherever that runs.
+		refused=$((refused + 1))
+		end=refused
 	else
 		attach_failed=$((attach_failed + 1))
 		end=no-attach
@@ -137,6 +144,7 @@ kmsg "test soak end"
 	echo "seed=$seed"
 	echo "iterations=$iterations"
 	echo "attached=$attached"
+	echo "refused=$refused"
 	echo "attach_failed=$attach_failed"
 	echo "killed=$killed"
 	echo "stuck=$stuck"
