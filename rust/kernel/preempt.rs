@@ -53,8 +53,13 @@ impl<'a> NoPreempt<'a> {
     /// Preemption must stay disabled on this CPU for all of `'a`.
     #[inline]
     pub unsafe fn assume() -> Self {
+        // The assertion is empty without `CONFIG_PROVE_LOCKING`: skip the
+        // call into C then, as C code does not make one either.
+        #[cfg(CONFIG_PROVE_LOCKING)]
         // SAFETY: only an assertion.
-        unsafe { bindings::lockdep_assert_preemption_disabled() };
+        unsafe {
+            bindings::lockdep_assert_preemption_disabled()
+        };
         // INVARIANT: guaranteed by the caller.
         NoPreempt(PhantomData)
     }

@@ -165,6 +165,7 @@ unsigned int scx_helper_nr_node_ids(void);
 /* deferred work */
 void *scx_helper_alloc_percpu(size_t size, size_t align);
 void *scx_helper_per_cpu_ptr(void *ptr, int cpu);
+void *scx_helper_this_cpu_ptr(void *ptr);
 int scx_helper_cpumask_next(int cpu, const struct cpumask *mask);
 int scx_helper_init_rq_kick(struct rq *rq, void (*fn)(struct irq_work *));
 struct cpumask *scx_helper_rq_kick_mask(struct rq *rq, int which);

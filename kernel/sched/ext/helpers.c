@@ -378,6 +378,16 @@ void *scx_helper_per_cpu_ptr(void *ptr, int cpu)
 	return per_cpu_ptr((void __percpu __force *)ptr, cpu);
 }
 
+/*
+ * The same for the CPU this runs on, in one call where smp_processor_id()
+ * and per_cpu_ptr() take two: the core reaches its per-CPU state many
+ * times a context switch.  Preemption must be disabled.
+ */
+void *scx_helper_this_cpu_ptr(void *ptr)
+{
+	return this_cpu_ptr((void __percpu __force *)ptr);
+}
+
 int scx_helper_cpumask_next(int cpu, const struct cpumask *mask)
 {
 	return cpumask_next(cpu, mask);

@@ -138,10 +138,12 @@ fn entry(cpu: Cpu) -> *mut PerCpu {
 }
 
 /// The entry of the CPU this code runs on.
-pub(crate) fn this<'a>(np: NoPreempt<'a>) -> &'a PerCpu {
-    // SAFETY: the entry was initialised at boot and is never freed; only
-    // this CPU uses it, and it stays this CPU's while `np` lives.
-    unsafe { &*entry(Cpu::current(np)) }
+pub(crate) fn this<'a>(_np: NoPreempt<'a>) -> &'a PerCpu {
+    // SAFETY: `AREA` is set at boot, and preemption is disabled for `'a`
+    // (`_np`), which `this_cpu_ptr()` needs. The entry was initialised at
+    // boot and is never freed; only this CPU uses it, and it stays this
+    // CPU's while preemption is disabled.
+    unsafe { &*bindings::scx_helper_this_cpu_ptr((*AREA.0.get()).cast()).cast::<PerCpu>() }
 }
 
 impl PerCpu {

@@ -386,8 +386,13 @@ impl RqLocked {
     pub(crate) unsafe fn assume(rq: *mut bindings::rq) -> RqLocked {
         // SAFETY: the caller passes a CPU's rq.
         let rq = unsafe { Rq::from_raw(rq) };
+        // Without lockdep, `lockdep_assert_rq_held()` is empty: the call
+        // would cost a context switch about nine calls into C for nothing.
+        #[cfg(CONFIG_LOCKDEP)]
         // SAFETY: `rq` is valid; lockdep verifies the claim.
-        unsafe { bindings::scx_helper_assert_rq_held(rq.as_ptr()) };
+        unsafe {
+            bindings::scx_helper_assert_rq_held(rq.as_ptr())
+        };
         // INVARIANT: guaranteed by the caller.
         RqLocked {
             rq,
