@@ -78,6 +78,16 @@ case "$CONFIG_VARIANT" in
 *[!a-z0-9_]*) die "CONFIG=$CONFIG_VARIANT: a variant's name is lowercase letters, digits and _" ;;
 esac
 CONFIG_NAME=$ARCH-$IMPL${CONFIG_VARIANT:+-$CONFIG_VARIANT}
+CONFIG_VARIANT_FILE=${CONFIG_VARIANT:+$HARNESS/configs/variant-$CONFIG_VARIANT.config}
+
+# variant_says KEY: the words after "# harness: KEY" in the variant's
+# fragment, if it has that line.  A variant can say "compiler clang" (build
+# the kernel with LLVM $LLVM_VERSION) and "arches ARCH..." (the
+# architectures make check runs it on).
+variant_says() {
+	[ -n "$CONFIG_VARIANT_FILE" ] && [ -f "$CONFIG_VARIANT_FILE" ] || return 0
+	sed -n "s/^# harness: $1 //p" "$CONFIG_VARIANT_FILE" | head -n 1
+}
 OBJ=${SCX_OBJ:-$BUILD/obj/$CONFIG_NAME}
 
 # The kernel's version, from the assembled tree's Makefile, e.g. 6.12.117.
@@ -102,6 +112,11 @@ kmake_args() {
 		LOCALVERSION= \
 		KBUILD_BUILD_USER=scx KBUILD_BUILD_HOST=workbench \
 		KBUILD_BUILD_TIMESTAMP="$(kbuild_timestamp)"
+	case "$(variant_says compiler)" in
+	"") ;;
+	clang) printf '%s\n' "LLVM=-$LLVM_VERSION" ;;
+	*) die "variant $CONFIG_VARIANT: unknown compiler '$(variant_says compiler)' (only clang)" ;;
+	esac
 	# The kernel takes CLIPPY=1 from its command line only.
 	if [ -n "${CLIPPY:-}" ]; then
 		printf '%s\n' "CLIPPY=$CLIPPY"
