@@ -130,20 +130,30 @@ unsafe impl Sync for Area {}
 
 static AREA: Area = Area(UnsafeCell::new(core::ptr::null_mut()));
 
+/// The `alloc_percpu()` cookie of the area, for the helpers that turn it
+/// into an entry's address.
+fn area() -> *mut core::ffi::c_void {
+    // SAFETY: `AREA` is written once at boot, before any reader, and never
+    // again; reading the pointer races with nothing.
+    unsafe { *AREA.0.get() }.cast()
+}
+
 /// The entry of `cpu`, as a raw pointer: for boot and for the enable path,
 /// which own every entry while no scheduler is loaded.
 fn entry(cpu: Cpu) -> *mut PerCpu {
-    // SAFETY: `AREA` is set at boot and `cpu` is possible.
-    unsafe { bindings::scx_helper_per_cpu_ptr((*AREA.0.get()).cast(), cpu.id()).cast() }
+    // SAFETY: `area()` is what `alloc_percpu()` returned at boot, and `cpu`
+    // is possible.
+    unsafe { bindings::scx_helper_per_cpu_ptr(area(), cpu.id()).cast() }
 }
 
 /// The entry of the CPU this code runs on.
 pub(crate) fn this<'a>(_np: NoPreempt<'a>) -> &'a PerCpu {
-    // SAFETY: `AREA` is set at boot, and preemption is disabled for `'a`
-    // (`_np`), which `this_cpu_ptr()` needs. The entry was initialised at
-    // boot and is never freed; only this CPU uses it, and it stays this
-    // CPU's while preemption is disabled.
-    unsafe { &*bindings::scx_helper_this_cpu_ptr((*AREA.0.get()).cast()).cast::<PerCpu>() }
+    // SAFETY: `area()` is what `alloc_percpu()` returned at boot, and
+    // preemption is disabled for `'a` (`_np`), which `this_cpu_ptr()`
+    // needs. The entry was initialised at boot and is never freed; only
+    // this CPU uses it, and it stays this CPU's while preemption is
+    // disabled.
+    unsafe { &*bindings::scx_helper_this_cpu_ptr(area()).cast::<PerCpu>() }
 }
 
 impl PerCpu {
