@@ -75,6 +75,12 @@ def log_markers(lines):
     return found
 
 
+# How much of a guest's hang report a row's reason carries: the blocked
+# tasks, the CPUs and the sched_ext dump come first; every task's stack
+# is in the log.
+HANG_REPORT_LINES = 400
+
+
 class KernelLog:
     """A guest's kernel log, split into the windows of the tests in it."""
 
@@ -94,6 +100,18 @@ class KernelLog:
                 self.lines = lines
                 self.source = path
             if any("scx-workbench: suite" in x for x in lines):
+                break
+        # What the guest printed when it asked itself why it still ran
+        # (harness/guest/hang-report.sh) is kept apart: it is the reason of
+        # the timeout the host will report, not a report of a test.
+        self.hang_report = []
+        for i, line in enumerate(self.lines):
+            if "scx-workbench: hang report begin" in line:
+                rest = self.lines[i:]
+                end = next((j for j, x in enumerate(rest) if "scx-workbench: hang report end" in x),
+                           len(rest) - 1)
+                self.hang_report = rest[: end + 1]
+                self.lines = self.lines[:i] + rest[end + 1 :]
                 break
         # test name -> [begin index, end index or None, begin ts, end ts]
         self.windows = {}
@@ -145,7 +163,13 @@ class KernelLog:
         return None
 
     def tail(self, n=25):
-        return "\n".join(self.lines[-n:])
+        """The last N lines, and the guest's hang report if it made one."""
+        text = "\n".join(self.lines[-n:])
+        if self.hang_report:
+            text += "\nthe guest's hang report:\n" + "\n".join(self.hang_report[:HANG_REPORT_LINES])
+            if len(self.hang_report) > HANG_REPORT_LINES:
+                text += f"\n[{len(self.hang_report) - HANG_REPORT_LINES} more lines in the log]"
+        return text
 
 
 def read_kv(path):
@@ -978,6 +1002,11 @@ def cmd_summary(args):
               f"{r.get('reason', '').splitlines()[0]}")
         if r.get("log"):
             print(f"        log: {r['log']}")
+        # A guest that died or hung: its log tail and hang report, here
+        # too, for a reader who has this output and not the logs (CI).
+        if r["suite"] == "boot":
+            for line in r.get("reason", "").splitlines()[1:]:
+                print(f"        | {line}")
     if broken:
         print("expected to pass, but did not:")
         for b in broken:

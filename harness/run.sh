@@ -135,6 +135,14 @@ guest_run() {
 	} >"$dir/vm.status"
 }
 
+# hang_report_after TIMEOUT: the guest's uptime at which it reports why it
+# still runs (see harness/guest/hang-report.sh): 120 s before the host's
+# TIMEOUT, which starts before the guest boots, so that a slow TCG console
+# has the time to print the report.
+hang_report_after() {
+	if [ "$1" -gt 240 ]; then echo $(($1 - 120)); else echo $(($1 / 2)); fi
+}
+
 # vm_run DIR TIMEOUT COMMAND...: boot the kernel with virtme-ng and run
 # COMMAND in it, with DIR writable.  The console, kernel log included, goes
 # to DIR/console.log.
@@ -142,6 +150,7 @@ vm_run() {
 	local dir=$1 tmo=$2 cmd args
 	shift 2
 	printf -v cmd '%q ' "$@"
+	cmd="env SCX_HANG_REPORT_AFTER=$(hang_report_after "$tmo") $cmd"
 	mapfile -t args < <(vng_args)
 	guest_run "$dir" "$tmo" "$ACCEL" "$VENV/bin/vng" "${args[@]}" --verbose \
 		--rwdir "$dir" --exec "$cmd"
@@ -482,6 +491,7 @@ build_armhf_initramfs() {
 		file /bin/busybox $ARMHF_SYSROOT/bin/busybox 0755 0 0
 		slink /bin/sh busybox 0777 0 0
 		file /init $HARNESS/guest/armhf-init.sh 0755 0 0
+		file /hang-report.sh $HARNESS/guest/hang-report.sh 0644 0 0
 	EOF
 	if [ -x "$SELFTESTS_OUT/runner" ]; then
 		echo "file /runner $SELFTESTS_OUT/runner 0755 0 0" >>"$list"
@@ -502,7 +512,10 @@ qemu_arm_args() {
 # to DIR/console.log and how it ended to DIR/vm.status.
 qemu_arm_run() {
 	local args
-	mapfile -t args < <(qemu_arm_args "$3" "panic=-1 oops=panic")
+	# An unknown NAME=VALUE on the kernel command line is in the
+	# environment of /init.
+	mapfile -t args < <(qemu_arm_args "$3" \
+		"panic=-1 oops=panic SCX_HANG_REPORT_AFTER=$(hang_report_after "$2")")
 	guest_run "$1" "$2" tcg "${args[@]}" -monitor none
 }
 

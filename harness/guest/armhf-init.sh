@@ -16,6 +16,9 @@ mount -t tmpfs tmpfs /tmp
 
 kmsg() { echo "scx-workbench: $*" >/dev/kmsg; }
 
+. /hang-report.sh
+hang_report_arm
+
 kmsg "suite armhf begin"
 echo "SCXWB booted $(uname -r) $(uname -m) cpus=$(grep -c ^processor /proc/cpuinfo)"
 echo "SCXWB state=$(cat /sys/kernel/sched_ext/state 2>&1)"
@@ -38,6 +41,7 @@ else
 	echo "SCXWB runner=missing"
 fi
 
+hang_report_stop
 kmsg "suite armhf end"
 echo "SCXWB done"
 sync

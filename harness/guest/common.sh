@@ -6,6 +6,10 @@
 
 SCX=/sys/kernel/sched_ext
 
+. "$(dirname "${BASH_SOURCE[0]}")/hang-report.sh"
+hang_report_arm
+trap hang_report_stop EXIT
+
 # A marker line in the kernel log, which the host splits the log by.
 kmsg() { printf 'scx-workbench: %s\n' "$*" >/dev/kmsg; }
 
