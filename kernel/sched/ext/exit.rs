@@ -90,9 +90,19 @@ fn claim(kind: ExitKind, _np: NoPreempt<'_>) -> bool {
 }
 
 /// Marks the claimed exit as being handled, returning its kind; NONE or DONE
-/// if there is nothing to do.
+/// if there is nothing to do, leaving NONE and DONE unchanged.
+///
+/// NONE must stay NONE: it means a scheduler is being enabled or runs and
+/// nothing asked for its end. Were a disable ever to run then (one queued
+/// for the previous scheduler and run late), turning NONE into DONE would
+/// make every later claim fail, and that scheduler could never be
+/// unloaded.
 pub(crate) fn take() -> ExitKind {
-    EXIT_KIND.swap(DONE, Ordering::AcqRel)
+    match EXIT_KIND.fetch_update(Ordering::AcqRel, Ordering::Acquire, |k| {
+        (k != NONE && k != DONE).then_some(DONE)
+    }) {
+        Ok(k) | Err(k) => k,
+    }
 }
 
 /// The kind claimed so far.
