@@ -1053,7 +1053,8 @@ fn balance_siblings(np: NoPreempt<'_>, rq: &mut RqLocked) {
             // never the last one (a task's last reference is dropped from
             // an RCU callback after it is switched out for good), so
             // dropping it under the rq lock cannot free the task there.
-            let sprev = TaskRef::get(srq.curr());
+            // SAFETY: `curr` runs on the sibling, so its count is not zero.
+            let sprev = unsafe { TaskRef::get(srq.curr()) };
             balance_one(np, srq, &sprev);
         });
         if !shared {

@@ -3,11 +3,12 @@
 //! Loading and unloading a BPF scheduler, and the per-task lifecycle.
 //!
 //! Every task that went through fork is on the `scx_tasks` list. To enable a
-//! scheduler the core walks that list twice with forks blocked
+//! scheduler the core walks that list twice, each time with forks blocked
 //! (`scx_fork_rwsem` held for write): first calling `ops.init_task()` for
 //! each task, which may sleep, then moving each task that should be on the
-//! ext class there. Disabling walks the list once more in the other
-//! direction. While either walk runs, every CPU is in bypass mode: the core
+//! ext class there. Forks resume between the two walks while the enabled
+//! key flips (see `switch_in()`). Disabling walks the list once more in the
+//! other direction. While either walk runs, every CPU is in bypass mode: the core
 //! schedules ext tasks FIFO by itself, so a half-loaded or misbehaving BPF
 //! scheduler cannot stall the switch.
 //!
@@ -292,18 +293,19 @@ static CURSOR: Cursor = Cursor(Opaque::uninit());
 /// define a static `SpinLock`.
 ///
 /// A cursor entity is linked into the list and moved past each task
-/// returned, so the list lock is only held between two tasks.
-struct TaskIter {
+/// visited, so the walk can drop the list lock and go on where it was.
+/// [`TaskIter::next`] drops the lock after each task and returns the task
+/// with a reference; [`TaskIter::for_each_locked`] holds the lock and drops
+/// it every [`LOCKED_BATCH`] tasks.
+struct TaskIter<'a> {
     cursor: *mut bindings::sched_ext_entity,
+    _g: PhantomData<&'a EnableLocked>,
 }
 
-impl TaskIter {
-    /// Starts a walk.
-    ///
-    /// # Safety
-    ///
-    /// The caller must hold the enable mutex for the life of the walk.
-    unsafe fn new() -> Self {
+impl TaskIter<'_> {
+    /// Starts a walk, which the borrow of the enable mutex's guard keeps
+    /// the only one.
+    fn new(_g: &'_ EnableLocked) -> TaskIter<'_> {
         let cursor = CURSOR.0.get();
         // SAFETY: the enable mutex gives us the cursor, which no other walk
         // has linked; we hold the list lock to link it.
@@ -317,10 +319,44 @@ impl TaskIter {
             );
             bindings::scx_helper_tasks_unlock();
         }
-        TaskIter { cursor }
+        TaskIter {
+            cursor,
+            _g: PhantomData,
+        }
     }
 
-    /// The next live task that is not an idle task.
+    /// Moves the cursor past the next task and returns that task's entity,
+    /// or, at the end of the list, moves the cursor to the tail and returns
+    /// `None`.
+    ///
+    /// # Safety
+    ///
+    /// The caller must hold the list lock.
+    unsafe fn advance(&mut self) -> Option<*mut bindings::sched_ext_entity> {
+        // SAFETY: the caller holds the list lock, which every change of the
+        // list is made under; our cursor is linked (see `new()`).
+        unsafe {
+            let head = bindings::scx_helper_tasks_list();
+            let me = core::ptr::addr_of_mut!((*self.cursor).tasks_node);
+            let mut node = (*me).next;
+            while node != head {
+                let off = core::mem::offset_of!(bindings::sched_ext_entity, tasks_node);
+                let ent = (node as *mut u8).sub(off) as *mut bindings::sched_ext_entity;
+                if (*ent).flags & bindings::SCX_TASK_CURSOR as u32 == 0 {
+                    bindings::scx_helper_list_del_init(me);
+                    bindings::scx_helper_list_add(me, node);
+                    return Some(ent);
+                }
+                node = (*node).next;
+            }
+            bindings::scx_helper_list_del_init(me);
+            bindings::scx_helper_list_add_tail(me, head);
+            None
+        }
+    }
+
+    /// The next task that is not an idle task and not dying, with a
+    /// reference, so that the caller may drop every lock and sleep.
     ///
     /// Idle tasks ("swapper/N") are never scheduled by sched_ext, must keep
     /// the idle class (which `__setscheduler_class()` would not give them
@@ -329,42 +365,74 @@ impl TaskIter {
     /// the idle task of a possible CPU that was never onlined does not have
     /// `PF_IDLE` yet.
     fn next(&mut self) -> Option<TaskRef> {
-        // SAFETY: list walk under the list lock; entries are removed only
-        // under it (sched_ext_free()), and a reference taken with tryget
-        // keeps the task alive after we drop the lock.
-        unsafe {
-            bindings::scx_helper_tasks_lock();
-            let head = bindings::scx_helper_tasks_list();
-            let me = core::ptr::addr_of_mut!((*self.cursor).tasks_node);
-            let mut node = (*me).next;
-            let mut found = None;
-            while node != head {
-                let off = core::mem::offset_of!(bindings::sched_ext_entity, tasks_node);
-                let ent = (node as *mut u8).sub(off) as *mut bindings::sched_ext_entity;
-                let next = (*node).next;
-                if (*ent).flags & bindings::SCX_TASK_CURSOR as u32 == 0 {
-                    let p = Task::from_entity(ent);
-                    if !p.on_idle_class() && bindings::scx_helper_tryget_task(p.as_ptr()) {
-                        // Move the cursor right after `p`.
-                        bindings::scx_helper_list_del_init(me);
-                        bindings::scx_helper_list_add(me, node);
-                        found = Some(TaskRef::adopt(p));
-                        break;
-                    }
+        // SAFETY: paired below; process context.
+        unsafe { bindings::scx_helper_tasks_lock() };
+        let found = loop {
+            // SAFETY: we hold the list lock.
+            let Some(ent) = (unsafe { self.advance() }) else {
+                break None;
+            };
+            // SAFETY: the task is on the list, whose lock we hold:
+            // sched_ext_free() unlinks it under that lock before the task
+            // can be freed.
+            let p = unsafe { Task::from_entity(ent) };
+            // SAFETY: as above, `p` is allocated; tryget fails for a task
+            // whose last reference is gone.
+            if !p.on_idle_class() && unsafe { bindings::scx_helper_tryget_task(p.as_ptr()) } {
+                // SAFETY: we took the reference that the `TaskRef` owns.
+                break Some(unsafe { TaskRef::adopt(p) });
+            }
+        };
+        // SAFETY: taken above.
+        unsafe { bindings::scx_helper_tasks_unlock() };
+        found
+    }
+
+    /// Calls `f` for each remaining task but the idle tasks, dying ones
+    /// included, with the list lock held.
+    ///
+    /// The lock keeps a task allocated without a reference: a task whose
+    /// last reference is gone, which [`TaskIter::next`] must skip, is still
+    /// on the list until `sched_ext_free()` takes it off under this lock.
+    /// `f` runs in atomic context (the list lock is held) and must not
+    /// sleep. The lock is dropped for a `cond_resched()` every
+    /// [`LOCKED_BATCH`] tasks, as the cursor keeps the place.
+    fn for_each_locked(&mut self, mut f: impl FnMut(&Task)) {
+        let mut n = 0usize;
+        // SAFETY: paired below; process context.
+        unsafe { bindings::scx_helper_tasks_lock() };
+        loop {
+            n += 1;
+            if n % LOCKED_BATCH == 0 {
+                // SAFETY: we hold the lock, and hold no task across this.
+                unsafe {
+                    bindings::scx_helper_tasks_unlock();
+                    bindings::scx_helper_cond_resched();
+                    bindings::scx_helper_tasks_lock();
                 }
-                node = next;
             }
-            if found.is_none() {
-                bindings::scx_helper_list_del_init(me);
-                bindings::scx_helper_list_add_tail(me, head);
+            // SAFETY: we hold the list lock.
+            let Some(ent) = (unsafe { self.advance() }) else {
+                break;
+            };
+            // SAFETY: the task is on the list, whose lock we hold until `f`
+            // returns: sched_ext_free() unlinks it under that lock before
+            // the task can be freed.
+            let p = unsafe { Task::from_entity(ent) };
+            if !p.on_idle_class() {
+                f(p);
             }
-            bindings::scx_helper_tasks_unlock();
-            found
         }
+        // SAFETY: taken above.
+        unsafe { bindings::scx_helper_tasks_unlock() };
     }
 }
 
-impl Drop for TaskIter {
+/// How many tasks [`TaskIter::for_each_locked`] handles per hold of the list
+/// lock, as the C core's `SCX_OPS_TASK_ITER_BATCH`.
+const LOCKED_BATCH: usize = 32;
+
+impl Drop for TaskIter<'_> {
     fn drop(&mut self) {
         // SAFETY: the cursor is linked; unlink it under the list lock.
         unsafe {
@@ -496,20 +564,43 @@ fn class_for(p: &Task) -> *const bindings::sched_class {
     unsafe { bindings::__setscheduler_class((*p.as_ptr()).policy as i32, (*p.as_ptr()).prio) }
 }
 
-/// Moves every task to the class it belongs in, under `scx_fork_rwsem`.
+/// What a walk over every task does with the tasks whose last reference is
+/// gone.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Dying {
+    /// Leave them as they are, for `sched_ext_free()`.
+    Skip,
+    /// Handle them like the others.
+    Include,
+}
+
+/// Moves every task to the class it belongs in, and calls `on_each` for it
+/// with its rq lock held.
 ///
-/// The caller holds the enable mutex.
-fn switch_all_tasks(on_each: impl Fn(&TaskRqGuard<'_>)) {
-    // SAFETY: the caller holds the enable mutex.
-    let mut it = unsafe { TaskIter::new() };
-    while let Some(p) = it.next() {
-        let g = TaskRqGuard::lock(&p);
-        class::requeue_task(&g, &p, Some(class_for(&p)));
+/// The walk holds the list lock while it handles a task, as the C core's
+/// does, so that it reaches the dying tasks too (see
+/// [`TaskIter::for_each_locked`]). The disable walk must: a dead task it
+/// skipped would stay on the ext class, ENABLED, and `sched_ext_free()`
+/// would later call `ops.disable()` and `ops.exit_task()` of whatever
+/// scheduler is loaded by then, one that never saw the task. The enable
+/// walk skips them, as C does: they are READY (or NONE if they were dying
+/// already at the init walk), and `sched_ext_free()` exits them from the
+/// scheduler that initialised them.
+fn switch_all_tasks(
+    g: &EnableLocked,
+    _forks: &ForksBlocked,
+    dying: Dying,
+    on_each: impl Fn(&TaskRqGuard<'_>),
+) {
+    let mut it = TaskIter::new(g);
+    it.for_each_locked(|p| {
+        if dying == Dying::Skip && p.is_dying() {
+            return;
+        }
+        let g = TaskRqGuard::lock(p);
+        class::requeue_task(&g, p, Some(class_for(p)));
         on_each(&g);
-        drop(g);
-        // SAFETY: no locks held.
-        unsafe { bindings::scx_helper_cond_resched() };
-    }
+    });
 }
 
 /// `scx_enable_mutex`, held: enabling and disabling are serialised, and
@@ -713,7 +804,7 @@ fn enable_locked(
     CALLBACKS_ON.store(true, Ordering::Release);
 
     bypass(true);
-    let r = switch_in(o);
+    let r = switch_in(g, o);
     bypass(false);
     r?;
 
@@ -737,50 +828,81 @@ fn enable_locked(
     Ok(())
 }
 
-/// Both enable walks, with forks blocked.
-fn switch_in(o: Ops<'_>) -> core::result::Result<(), i32> {
-    // SAFETY: sleeping allowed; paired below.
-    unsafe { bindings::scx_helper_fork_write_lock() };
+/// `scx_fork_rwsem`, held for writing: no fork is between `scx_pre_fork()`
+/// and `scx_post_fork()`, so the set of tasks on `scx_tasks` and whether a
+/// fork initialises its task cannot change.
+#[must_use = "forks resume when the guard drops"]
+struct ForksBlocked(PhantomData<*mut ()>);
+
+impl ForksBlocked {
+    /// Waits for the forks in flight and blocks new ones; may sleep.
+    fn lock() -> Self {
+        // SAFETY: process context, no spinlock held.
+        unsafe { bindings::scx_helper_fork_write_lock() };
+        ForksBlocked(PhantomData)
+    }
+}
+
+impl Drop for ForksBlocked {
+    fn drop(&mut self) {
+        // SAFETY: taken in `lock`.
+        unsafe { bindings::scx_helper_fork_write_unlock() };
+    }
+}
+
+/// Both enable walks.
+///
+/// Forks run between the two, while the enabled key flips:
+/// static_branch_enable() takes the CPU hotplug lock and patches text with
+/// IPIs, and a holder of the hotplug lock may itself wait for a fork (a
+/// kthread being created), which would never end if forks were blocked
+/// with a hotplug writer queued. A task forked meanwhile sees
+/// INIT_TASK_ENABLED, so its fork initialises it and `post_fork()` makes
+/// it READY, or, once the key is on and the task lands on the ext class,
+/// ENABLED; the second walk then moves or only requeues it like any other.
+fn switch_in(g: &EnableLocked, o: Ops<'_>) -> core::result::Result<(), i32> {
+    init_all_tasks(g, o)?;
+    SWITCHING_ALL.store(
+        !o.has_flag(bindings::SCX_OPS_SWITCH_PARTIAL as u64),
+        Ordering::Relaxed,
+    );
+    // SAFETY: process context, no spinlock and no fork lock held;
+    // static_branch_enable() takes cpus_read_lock().
+    unsafe { bindings::scx_abi_set_enabled(true) };
+    let forks = ForksBlocked::lock();
+    switch_all_tasks(g, &forks, Dying::Skip, |_| {});
+    Ok(())
+}
+
+/// `ops.init_task()` for every task, with forks blocked, after every cgroup
+/// was initialised.
+fn init_all_tasks(g: &EnableLocked, o: Ops<'_>) -> core::result::Result<(), i32> {
+    let _forks = ForksBlocked::lock();
     // Every cgroup is initialised before any task, so that the scheduler
     // can track each task's cgroup from ops.init_task() on; no group
     // comes online and no task migrates until every task is initialised.
+    // Declared after `_forks`, the cgroup lock is released first.
     #[cfg(CONFIG_EXT_GROUP_SCHED)]
     let cgroup_lock = crate::cgroup::WriteLocked::lock();
     INIT_TASK_ENABLED.store(true, Ordering::Relaxed);
-    let r = (|| {
-        #[cfg(CONFIG_EXT_GROUP_SCHED)]
-        crate::cgroup::init(o, &cgroup_lock)?;
-        // SAFETY: enable() holds the enable mutex.
-        let mut it = unsafe { TaskIter::new() };
-        while let Some(p) = it.next() {
-            if let Err(err) = init_task(o, &p, false) {
-                crate::scx_error!(
-                    "ops.init_task() failed ({}) for {}[{}] while loading",
-                    err,
-                    p.comm(),
-                    p.pid()
-                );
-                return Err(err);
-            }
-            let g = TaskRqGuard::lock(&p);
-            set_task_state(g.task(), TaskState::Ready);
-            drop(g);
+    #[cfg(CONFIG_EXT_GROUP_SCHED)]
+    crate::cgroup::init(o, &cgroup_lock)?;
+    let mut it = TaskIter::new(g);
+    while let Some(p) = it.next() {
+        if let Err(err) = init_task(o, &p, false) {
+            crate::scx_error!(
+                "ops.init_task() failed ({}) for {}[{}] while loading",
+                err,
+                p.comm(),
+                p.pid()
+            );
+            return Err(err);
         }
-        drop(it);
-        #[cfg(CONFIG_EXT_GROUP_SCHED)]
-        drop(cgroup_lock);
-        SWITCHING_ALL.store(
-            !o.has_flag(bindings::SCX_OPS_SWITCH_PARTIAL as u64),
-            Ordering::Relaxed,
-        );
-        // SAFETY: process context.
-        unsafe { bindings::scx_abi_set_enabled(true) };
-        switch_all_tasks(|_| {});
-        Ok(())
-    })();
-    // SAFETY: taken above.
-    unsafe { bindings::scx_helper_fork_write_unlock() };
-    r
+        let g = TaskRqGuard::lock(&p);
+        set_task_state(g.task(), TaskState::Ready);
+        drop(g);
+    }
+    Ok(())
 }
 
 /// Unloads the current scheduler. Runs on the RT helper kthread.
@@ -814,13 +936,12 @@ pub(crate) fn disable_workfn() {
         crate::cgroup::exit(o, &w);
     }
 
-    // SAFETY: paired below.
-    unsafe { bindings::scx_helper_fork_write_lock() };
+    let forks = ForksBlocked::lock();
     INIT_TASK_ENABLED.store(false, Ordering::Relaxed);
     // task_should_scx() is false now, so every task goes back to fair.
-    switch_all_tasks(|g| exit_task(o, g.task()));
-    // SAFETY: taken above.
-    unsafe { bindings::scx_helper_fork_write_unlock() };
+    // Every task, the dying ones included, is exited here and now.
+    switch_all_tasks(&g, &forks, Dying::Include, |t| exit_task(o, t.task()));
+    drop(forks);
 
     // SAFETY: process context.
     unsafe { bindings::scx_abi_set_enabled(false) };
@@ -918,8 +1039,14 @@ pub(crate) fn post_fork(p: &Task) {
 }
 
 /// `scx_cancel_fork()`: the fork failed after `scx_fork()`.
+///
+/// Keyed on INIT_TASK_ENABLED, as `fork()` and `post_fork()` are, not on
+/// the enabled key: a fork between the two enable walks was initialised
+/// while the key was still off, and its task would leak from the scheduler
+/// (it never reaches `sched_ext_free()`). The fork holds `scx_fork_rwsem`
+/// for reading, so the flag is the one `fork()` saw.
 pub(crate) fn cancel_fork(p: &Task) {
-    if crate::scx_enabled() {
+    if INIT_TASK_ENABLED.load(Ordering::Relaxed) {
         let g = TaskRqGuard::lock(p);
         if task_state(g.task()) == TaskState::Init {
             exit_task(ops::get(g.no_preempt()), g.task());
@@ -929,20 +1056,28 @@ pub(crate) fn cancel_fork(p: &Task) {
 }
 
 /// `sched_ext_free()`: the task's last reference is gone.
+///
+/// The task is exited before it leaves the list, under the list lock, as
+/// the walks handle it: so every task is exited either by the disable walk
+/// or here, never here after a disable and another enable ran in between,
+/// which would hand it to a scheduler that never saw it.
 pub(crate) fn free(p: &Task) {
     let mut flags = 0;
-    // SAFETY: the list lock protects the node; the task is not yet freed.
-    unsafe {
-        bindings::scx_helper_tasks_lock_irqsave(&mut flags);
-        bindings::scx_helper_list_del_init(p.tasks_node());
-        bindings::scx_helper_tasks_unlock_irqrestore(flags);
-    }
-    // SAFETY: off `scx_tasks`, with its last reference gone, the task is
-    // ours alone; the enable walks cannot find it any more.
+    // SAFETY: paired below; callable in any context.
+    unsafe { bindings::scx_helper_tasks_lock_irqsave(&mut flags) };
+    // SAFETY: with its last reference gone, only the disable walk, which
+    // holds the list lock as we do, and we change the task's state: the
+    // other walks skip dying tasks. So it may be read without the rq lock,
+    // which most tasks (never on sched_ext) then do not need.
     if task_state(unsafe { TaskScx::assume(p) }) != TaskState::None {
         let g = TaskRqGuard::lock(p);
         exit_task(ops::get(g.no_preempt()), g.task());
         drop(g);
+    }
+    // SAFETY: we hold the list lock, which protects the node.
+    unsafe {
+        bindings::scx_helper_list_del_init(p.tasks_node());
+        bindings::scx_helper_tasks_unlock_irqrestore(flags);
     }
 }
 

@@ -195,6 +195,12 @@ bool scx_helper_tryget_task(struct task_struct *p)
 	return tryget_task_struct(p);
 }
 
+/* Whether the last reference of @p is gone; it is then waiting to be freed. */
+bool scx_helper_task_dying(struct task_struct *p)
+{
+	return !refcount_read(&p->usage);
+}
+
 bool scx_helper_task_current(struct rq *rq, struct task_struct *p)
 {
 	return task_current(rq, p);

@@ -4,7 +4,8 @@
 //!
 //! A `&Task` is a borrowed task: valid for as long as the borrow, which the
 //! core ties to a lock that keeps the task alive (the rq lock of its rq, or
-//! `p->pi_lock` during a wakeup, or the caller's own reference). A
+//! `p->pi_lock` during a wakeup, or `scx_tasks_lock` during a walk over every
+//! task, or the caller's own reference). A
 //! [`TaskRef`] holds a reference count and may outlive any lock, for example
 //! while the enable path drops `scx_tasks_lock` around a sleeping callback.
 //! Both are the kernel crate's [`kernel::task::Task`] and [`ARef`] seen
@@ -40,7 +41,11 @@ use kernel::types::ARef;
 ///
 /// # Invariants
 ///
-/// A `&Task` points to a live task for the lifetime of the reference.
+/// A `&Task` points to an allocated task for the lifetime of the reference.
+/// Its reference count may be zero only where `scx_tasks_lock` keeps it
+/// allocated (a dying task still on `scx_tasks`) or in `sched_ext_free()`:
+/// a new reference must not be taken from such a `&Task`, see
+/// [`TaskRef::get`].
 #[repr(transparent)]
 pub(crate) struct Task(kernel::task::Task);
 
@@ -173,6 +178,13 @@ impl Task {
     /// Whether this is a CPU's idle task.
     pub(crate) fn on_idle_class(&self) -> bool {
         self.sched_class() == core::ptr::addr_of!(bindings::idle_sched_class)
+    }
+
+    /// Whether the task's last reference is gone: it is dead and waits for
+    /// `sched_ext_free()`, and no reference to it can be taken any more.
+    pub(crate) fn is_dying(&self) -> bool {
+        // SAFETY: `self` is allocated, which is all the read needs.
+        unsafe { bindings::scx_helper_task_dying(self.as_ptr()) }
     }
 
     /// Whether this is an idle task that has started idling (`PF_IDLE`).
@@ -631,8 +643,13 @@ pub(crate) struct TaskRef(ARef<kernel::task::Task>);
 
 impl TaskRef {
     /// Takes a new reference on `p`.
+    ///
+    /// # Safety
+    ///
+    /// `p` must hold a reference already (its count is not zero), as a
+    /// task that runs or is queued does.
     #[cfg(CONFIG_SCHED_CORE)]
-    pub(crate) fn get(p: &Task) -> TaskRef {
+    pub(crate) unsafe fn get(p: &Task) -> TaskRef {
         TaskRef(ARef::from(&p.0))
     }
 
