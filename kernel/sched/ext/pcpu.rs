@@ -153,7 +153,7 @@ pub(crate) fn this<'a>(_np: NoPreempt<'a>) -> &'a PerCpu {
     // needs. The entry was initialised at boot and is never freed; only
     // this CPU uses it, and it stays this CPU's while preemption is
     // disabled.
-    unsafe { &*bindings::scx_helper_this_cpu_ptr(area()).cast::<PerCpu>() }
+    unsafe { &*crate::arch::this_cpu_ptr(area()).cast::<PerCpu>() }
 }
 
 impl PerCpu {
@@ -350,6 +350,18 @@ pub(crate) fn init() -> Result {
                 kick_waiting: AtomicBool::new(false),
             })
         };
+    }
+    // Every later lookup of this CPU's entry, and of the current task,
+    // reads them inline: the reads must agree with C's.
+    #[cfg(CONFIG_X86_64_SMP)]
+    {
+        let guard = PreemptGuard::new();
+        let ok = crate::arch::check(guard.no_preempt(), area);
+        drop(guard);
+        if !ok {
+            pr_err!("the inline per-CPU reads disagree with C's\n");
+            return Err(EINVAL);
+        }
     }
     Ok(())
 }

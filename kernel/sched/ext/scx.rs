@@ -32,6 +32,7 @@ use kernel::prelude::*;
 const __LOG_PREFIX: &[u8] = b"sched_ext\0";
 
 mod abi;
+mod arch;
 mod bindings;
 #[cfg(CONFIG_EXT_GROUP_SCHED)]
 mod cgroup;

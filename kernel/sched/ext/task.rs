@@ -73,10 +73,27 @@ impl Task {
     ///
     /// The result is not `Send`, so the borrow cannot leave this thread, and
     /// a task cannot exit while it runs code on this thread.
+    #[cfg(not(CONFIG_X86_64_SMP))]
     pub(crate) fn current() -> Current<impl Deref<Target = kernel::task::Task>> {
         // SAFETY: what `Task::current()` returns is not `Send`, and neither
         // is the wrapper, so it cannot outlive the current thread.
         Current(unsafe { kernel::task::Task::current() })
+    }
+
+    /// The task running this code, read inline (see `crate::arch`).
+    ///
+    /// The result is not `Send`, so the borrow cannot leave this thread, and
+    /// a task cannot exit while it runs code on this thread.
+    #[cfg(CONFIG_X86_64_SMP)]
+    #[inline(always)]
+    pub(crate) fn current() -> Current<CurrentTask> {
+        // INVARIANT: the running task, in a value that is not `Send`.
+        Current(CurrentTask {
+            // SAFETY: `current` is never null: it is `init_task` from the
+            // start of boot on.
+            ptr: unsafe { NonNull::new_unchecked(crate::arch::current().cast()) },
+            _not_send: PhantomData,
+        })
     }
 
     /// The C pointer.
@@ -592,6 +609,29 @@ mod private {
     pub(crate) trait Sealed {}
     impl Sealed for super::TaskScx<'_> {}
     impl Sealed for super::Claimed<'_> {}
+}
+
+/// The current task, found without a call (see `crate::arch`).
+///
+/// # Invariants
+///
+/// `ptr` is the task that created the value, which is not `Send`, so it is
+/// the task running whenever the value is used, and alive.
+#[cfg(CONFIG_X86_64_SMP)]
+pub(crate) struct CurrentTask {
+    ptr: NonNull<kernel::task::Task>,
+    _not_send: PhantomData<*mut ()>,
+}
+
+#[cfg(CONFIG_X86_64_SMP)]
+impl Deref for CurrentTask {
+    type Target = kernel::task::Task;
+
+    fn deref(&self) -> &kernel::task::Task {
+        // SAFETY: by the type invariant, the running task, which cannot
+        // exit while it runs this.
+        unsafe { self.ptr.as_ref() }
+    }
 }
 
 /// The task running this code: what only the task itself may touch.
