@@ -92,7 +92,6 @@ void scx_helper_sub_nr_running(struct rq *rq, unsigned int count);
 bool scx_helper_task_on_rq_migrating(struct task_struct *p);
 bool scx_helper_tryget_task(struct task_struct *p);
 bool scx_helper_task_dying(struct task_struct *p);
-bool scx_helper_task_current(struct rq *rq, struct task_struct *p);
 bool scx_helper_is_idle_task(const struct task_struct *p);
 bool scx_helper_is_migration_disabled(struct task_struct *p);
 bool scx_helper_class_above(const struct sched_class *a,

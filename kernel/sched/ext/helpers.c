@@ -201,11 +201,6 @@ bool scx_helper_task_dying(struct task_struct *p)
 	return !refcount_read(&p->usage);
 }
 
-bool scx_helper_task_current(struct rq *rq, struct task_struct *p)
-{
-	return task_current(rq, p);
-}
-
 bool scx_helper_is_idle_task(const struct task_struct *p) { return is_idle_task(p); }
 
 bool scx_helper_is_migration_disabled(struct task_struct *p)

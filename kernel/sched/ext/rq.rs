@@ -607,10 +607,10 @@ impl RqLocked {
         unsafe { Task::from_raw(self.rq().curr_ptr()) }
     }
 
-    /// Whether `p` is the task running on this CPU.
+    /// Whether `p` is the task running on this CPU: `task_current()`,
+    /// which is `rq->curr == p` in 6.12, compared here without a call.
     pub(crate) fn is_curr(&self, p: &Task) -> bool {
-        // SAFETY: both pointers are valid.
-        unsafe { bindings::scx_helper_task_current(self.rq.as_ptr(), p.as_ptr()) }
+        self.rq().curr_ptr() == p.as_ptr()
     }
 
     /// The task clock, in ns.
