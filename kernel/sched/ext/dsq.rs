@@ -26,6 +26,7 @@ use crate::task::{Task, TaskOwner, TaskScx};
 use core::cell::UnsafeCell;
 use core::marker::PhantomData;
 use core::ptr;
+use core::sync::atomic::{AtomicPtr, Ordering};
 use kernel::prelude::*;
 use kernel::rbtree::{RBTree, RBTreeNode};
 use kernel::types::Opaque;
@@ -856,9 +857,84 @@ pub(crate) fn init() {
 
 /// Looks up the user DSQ `id`, for as long as preemption stays disabled.
 pub(crate) fn find_user<'a>(id: u64, _np: NoPreempt<'a>) -> Option<&'a Dsq> {
-    // SAFETY: see `UserDsqs`: a DSQ found in the table is freed only after
-    // an RCU grace period, which cannot end while `_np` lives.
-    with_table(|t| t.get(&id).map(|d| unsafe { Dsq::from_raw(d.0) }))
+    // The table has user DSQs only; and a DSQ being destroyed reads
+    // `SCX_DSQ_INVALID`, a built-in id, which must not match below.
+    if id & FLAG_BUILTIN != 0 {
+        return None;
+    }
+    let slot = LOOKUP_CACHE.slot(id);
+    #[cfg(CONFIG_64BIT)]
+    {
+        let p = slot.load(Ordering::Acquire);
+        if !p.is_null() {
+            // SAFETY: see `LookupCache`: the DSQ was in the table when the
+            // slot was loaded, and is freed only after an RCU grace period,
+            // which cannot end while `_np` lives.
+            let d = unsafe { Dsq::from_raw(p) };
+            // Another id of the same slot, or destroyed meanwhile (which a
+            // dispatcher rechecks under the DSQ's lock, as after any
+            // lookup). The read cannot tear on 64-bit: it is the id or
+            // `SCX_DSQ_INVALID`.
+            if d.id() == id {
+                return Some(d);
+            }
+        }
+    }
+    with_table(|t| {
+        let p = t.get(&id)?.0;
+        // INVARIANT: `p` is in the table, whose lock we hold. Stored only
+        // if new, so that the lookups of a slot's DSQ do not write the line
+        // every CPU reads.
+        if slot.load(Ordering::Relaxed) != p {
+            slot.store(p, Ordering::Release);
+        }
+        // SAFETY: see `UserDsqs`: a DSQ found in the table is freed only
+        // after an RCU grace period, which cannot end while `_np` lives.
+        Some(unsafe { Dsq::from_raw(p) })
+    })
+}
+
+/// A direct-mapped cache of the user DSQ table, which spares the lookup of
+/// every dispatch to and consumption from a user DSQ the table's lock: a
+/// global lock, taken with interrupts off, that every CPU would share. The
+/// C core looks them up in an RCU hash table, without a lock.
+///
+/// Only 64-bit kernels read it without the lock: telling a slot's DSQ from
+/// another id's takes its 64-bit id, which a destruction changes, and a
+/// torn read on 32-bit could match a third id.
+///
+/// # Invariants
+///
+/// A slot is null or holds a DSQ that is in the table: it is set under the
+/// table lock after finding the DSQ there, and cleared under the table
+/// lock when the DSQ leaves it, before the DSQ's grace period can start.
+/// So a DSQ loaded from a slot with preemption disabled stays allocated as
+/// long as preemption stays disabled, as one found in the table does.
+struct LookupCache([LookupSlot; LOOKUP_SLOTS]);
+
+/// One slot of [`LookupCache`], alone in its cache line: the CPUs that
+/// read one DSQ's slot all the time do not share the line with the
+/// writes of another's.
+#[repr(align(64))]
+struct LookupSlot(AtomicPtr<bindings::scx_dispatch_q>);
+
+/// How many slots [`LookupCache`] has: a few more than the DSQs a
+/// scheduler usually dispatches to all the time.
+const LOOKUP_SLOTS: usize = 16;
+const _: () = assert!(LOOKUP_SLOTS.is_power_of_two());
+
+static LOOKUP_CACHE: LookupCache =
+    LookupCache([const { LookupSlot(AtomicPtr::new(ptr::null_mut())) }; LOOKUP_SLOTS]);
+
+impl LookupCache {
+    /// The slot of `id`: the top bits of a multiplicative hash, as
+    /// `hash_64()`, so that ids that differ in any bits (a scheduler's
+    /// `node << 8 | n`, say) spread over the slots.
+    fn slot(&self, id: u64) -> &AtomicPtr<bindings::scx_dispatch_q> {
+        const GOLDEN_RATIO_64: u64 = 0x61c8_8646_80b5_83eb;
+        const BITS: u32 = LOOKUP_SLOTS.trailing_zeros();
+        &self.0[(id.wrapping_mul(GOLDEN_RATIO_64) >> (64 - BITS)) as usize].0
+    }
 }
 
 /// Creates the user DSQ `id`.
@@ -934,7 +1010,17 @@ pub(crate) fn destroy(id: u64) -> core::result::Result<(), DestroyError> {
     }
     // A DSQ leaves the table only here, marked destroyed under its lock,
     // which we hold: it is still the table's DSQ for `id`.
-    let removed = with_table(|t| t.remove(&id));
+    let removed = with_table(|t| {
+        // INVARIANT: the slot forgets the DSQ while it is still in the
+        // table, under its lock.
+        let _ = LOOKUP_CACHE.slot(id).compare_exchange(
+            dsq.as_ptr(),
+            ptr::null_mut(),
+            Ordering::Relaxed,
+            Ordering::Relaxed,
+        );
+        t.remove(&id)
+    });
     q.set_destroyed();
     drop(q);
     if let Some(d) = removed {
