@@ -275,6 +275,7 @@ void scx_helper_raw_spin_unlock_irqrestore(raw_spinlock_t *lock,
 {
 	raw_spin_unlock_irqrestore(lock, flags);
 }
+
 void scx_helper_enable_mutex_lock(void) { mutex_lock(&scx_enable_mutex); }
 void scx_helper_enable_mutex_unlock(void) { mutex_unlock(&scx_enable_mutex); }
 void scx_helper_fork_read_lock(void) { percpu_down_read(&scx_fork_rwsem); }
