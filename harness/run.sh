@@ -844,14 +844,14 @@ cmd_schedulers() {
 # kernel step, for work on the suites themselves.
 cmd_suites() {
 	local s
-	[ "$#" -gt 0 ] || die "usage: run.sh suites NAME... (selftests maxcpus smt numa schedulers qmap faults bench soak)"
+	[ "$#" -gt 0 ] || die "usage: run.sh suites NAME... (selftests maxcpus smt numa schedulers qmap faults bench soak armhf)"
 	[ -f "$OBJ/$KIMAGE" ] || die "no kernel at $OBJ/$KIMAGE; run 'make kernel' first"
 	new_run
 	probe_accel
 	for s in "$@"; do
 		case $s in
 		schedulers) suite_schedulers "${SCHEDULERS[@]}" "${SCHEDULER_CASES[@]}" ;;
-		selftests | maxcpus | smt | numa | qmap | faults | bench) "suite_$s" ;;
+		selftests | maxcpus | smt | numa | qmap | faults | bench | armhf) "suite_$s" ;;
 		soak) suite_soak "$SOAK_CHECK_SECONDS" ;;
 		*) die "unknown suite '$s'" ;;
 		esac

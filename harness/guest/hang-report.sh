@@ -19,17 +19,14 @@ hang_report_stop() {
 hang_report_arm() {
 	_after=${SCX_HANG_REPORT_AFTER:-}
 	[ -n "$_after" ] || return 0
-	_up=$(cut -d. -f1 /proc/uptime)
-	_wait=$((_after - _up))
-	[ "$_wait" -gt 0 ] || _wait=1
 	(
-		# Waited for in the background, so that the TERM of
-		# hang_report_stop() ends the watcher at once, and the watcher
-		# its sleep: no report once the script is done.
-		sleep "$_wait" </dev/null >/dev/null 2>&1 &
-		_sleep=$!
-		trap 'kill $_sleep 2>/dev/null; exit 0' TERM
-		wait "$_sleep" || exit 0
+		# Short sleeps, not one long one: busybox's ash (the armhf
+		# guest) returned at once from a wait for a background sleep, and
+		# a watcher killed by hang_report_stop() leaves at most one short
+		# sleep behind, with no hold on the console.
+		while [ "$(cut -d. -f1 /proc/uptime)" -lt "$_after" ]; do
+			sleep 5 </dev/null >/dev/null 2>&1
+		done
 		echo "scx-workbench: hang report begin (the guest still runs $_after s after boot)" >/dev/kmsg
 		for key in w l D t; do
 			echo "$key" >/proc/sysrq-trigger
