@@ -496,6 +496,17 @@ build_armhf_initramfs() {
 	if [ -x "$SELFTESTS_OUT/runner" ]; then
 		echo "file /runner $SELFTESTS_OUT/runner 0755 0 0" >>"$list"
 	fi
+	if [ -f "$OBJ/lib/test_bpf.ko" ]; then
+		# test_bpf has no module_exit() and cannot be unloaded, and a
+		# name loads once: a copy a suite, test_bp1 and test_bp2.
+		local n
+		for n in 1 2; do
+			python3 "$HARNESS/modname.py" "$OBJ/lib/test_bpf.ko" \
+				"$BUILD/test_bp$n-$CONFIG_NAME.ko" "test_bp$n" ||
+				die "could not make test_bp$n.ko"
+			echo "file /test_bp$n.ko $BUILD/test_bp$n-$CONFIG_NAME.ko 0644 0 0" >>"$list"
+		done
+	fi
 	"$OBJ/usr/gen_init_cpio" "$list" | gzip -1 >"$out" || die "could not make the armhf initramfs"
 	rm -f "$list"
 }
@@ -515,7 +526,7 @@ qemu_arm_run() {
 	# An unknown NAME=VALUE on the kernel command line is in the
 	# environment of /init.
 	mapfile -t args < <(qemu_arm_args "$3" \
-		"panic=-1 oops=panic SCX_HANG_REPORT_AFTER=$(hang_report_after "$2")")
+		"panic=-1 oops=panic SCX_HANG_REPORT_AFTER=$(hang_report_after "$2")${SELFTEST_FILTER:+ SCX_SELFTEST_FILTER=$SELFTEST_FILTER}")
 	guest_run "$1" "$2" tcg "${args[@]}" -monitor none
 }
 
@@ -523,6 +534,8 @@ suite_armhf() {
 	local dir=$RUNDIR/$CONFIG_NAME/armhf initrd=$BUILD/initramfs-$CONFIG_NAME.cpio.gz
 	mkdir -p "$dir"
 	plan kunit all
+	# SELFTEST_FILTER narrows the selftests and leaves test_bpf out.
+	[ -n "${SELFTEST_FILTER:-}" ] || plan test_bpf all
 	plan selftests all
 	plan boot sched_ext_state armhf
 	# The runner is only needed for the attach attempt; without it the
