@@ -727,10 +727,11 @@ def kunit_cases(group, prefix=""):
 
 
 # How the kernel and libbpf say that 32-bit ARM's BPF JIT cannot do what a
-# scheduler's programs ask of it.  With this series' JIT patches (0021-0024)
-# it calls kfuncs, subprograms and callbacks, builds struct_ops trampolines
-# and does atomics; what is left (see the README's armhf section) still
-# fails the load this way, and such a test is a skip that quotes the load.
+# scheduler's programs ask of it.  With this series' JIT patches (0021-0025)
+# it calls kfuncs, subprograms and callbacks, builds struct_ops trampolines,
+# does atomics and BPF_PROBE_MEM loads; what is left (see the README's armhf
+# section) still fails the load this way, and such a test is a skip that
+# quotes the load.
 ARM_UNSUPPORTED = re.compile(
     r"\(-524\)|failed to load: -524|calling kernel functions are not allowed|"
     r"JIT does not support|JIT doesn't support"

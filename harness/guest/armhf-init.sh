@@ -32,7 +32,7 @@ echo "SCXWB state=$(cat /sys/kernel/sched_ext/state 2>&1)"
 # time under TCG: test_bpf's tests from #851 on, the value-magnitude
 # patterns and the jumps after them, some of which take one to two
 # minutes each, and test_skb_segment, which tests skb_segment(), not
-# BPF, and whose module took over two minutes to load after two others.
+# BPF.
 if [ -n "$SCX_SELFTEST_FILTER" ]; then
 	echo "SCXWB test_bpf=filtered"
 elif [ -f /test_bp1.ko ]; then
