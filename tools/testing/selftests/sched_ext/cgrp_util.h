@@ -26,6 +26,7 @@
 #include <sys/mount.h>
 #include <sys/stat.h>
 #include <sys/statfs.h>
+#include <sys/syscall.h>
 #include <sys/types.h>
 #include <unistd.h>
 
@@ -185,13 +186,26 @@ static inline int cg_create(struct cg_root *root, const char *name,
 
 /*
  * The id of the cgroup at @path, as the kernel's cgroup_id() (and
- * cgrp->kn->id) gives it: the inode number of its directory on 64-bit.
- * Returns 0 if there is none.
+ * cgrp->kn->id) gives it.  On 64-bit machines that is the inode number of
+ * its directory.  On 32-bit ones the inode number is only the id's low
+ * half, and the high half holds the kernfs node's generation: the whole
+ * id is in the directory's file handle, which cgroupfs gives.  Returns 0
+ * if there is none.
  */
 static inline unsigned long long cg_id(const char *path)
 {
+	/* struct file_handle, with room for kernfs's 64-bit handle. */
+	struct {
+		unsigned int handle_bytes;
+		int handle_type;
+		unsigned long long id;
+	} fh = { .handle_bytes = sizeof(fh.id) };
 	struct stat st;
+	int mount_id;
 
+	if (!syscall(__NR_name_to_handle_at, AT_FDCWD, path, &fh, &mount_id, 0) &&
+	    fh.handle_bytes == sizeof(fh.id))
+		return fh.id;
 	if (stat(path, &st))
 		return 0;
 	return st.st_ino;
