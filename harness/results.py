@@ -56,9 +56,13 @@ MARKERS = [
 # sched_ext core's own lines report why it ejected a BPF scheduler ("...
 # disabled (runnable task stall)"): an outcome the tests check, not a
 # kernel bug; a bug of the core itself comes with a WARNING: or BUG: line.
-# On armhf the runner's own output goes to the console as "SCXWB runner
-# TEST: ..." lines, whose test names (stall) are no report either.
-NOT_MARKERS = re.compile(r"(Kernel )?[Cc]ommand line:|scx-workbench:|\bsched_ext: |SCXWB runner ")
+# On armhf the runner's, the schedulers' and the load's own output goes to
+# the console as "SCXWB runner TEST: ...", "SCXWB schedout NAME: ..." and
+# "SCXWB loadout NAME: ..." lines, whose words (a test named stall, a
+# scheduler's exit reason) are no report either.
+NOT_MARKERS = re.compile(
+    r"(Kernel )?[Cc]ommand line:|scx-workbench:|\bsched_ext: |SCXWB (runner|sched|schedout|loadout) "
+)
 
 KMSG = re.compile(r"scx-workbench: (suite|test) (\S+) (begin|end)")
 TIMESTAMP = re.compile(r"^\[\s*(\d+\.\d+)\]")
@@ -492,6 +496,40 @@ def case_problem(name, r, out):
     return None
 
 
+def scheduler_problems(name, r, out, klog):
+    """What is wrong with a run of the example scheduler NAME (its result
+    keys R, see harness/guest/schedulers.sh, and its output in OUT): a
+    list of problems, empty when it attached, ran tasks, and detached
+    cleanly with a clean kernel log."""
+    problems = []
+    if r.get("attached") != "1" or r.get("state_attached") != "enabled":
+        problems.append(f"state read {r.get('state_attached')!r} after attaching, not 'enabled'")
+    base = name.partition("+")[0]
+    if r.get("ops") != base.removeprefix("scx_") and r.get("ops") != base:
+        problems.append(f"root/ops read {r.get('ops')!r}")
+    if int(r.get("ext_workers") or 0) < 1:
+        problems.append(
+            f"no worker of the load ran in the ext class ({r.get('ext_workers')} of {r.get('workers')})"
+        )
+    if r.get("state_end") != "enabled" or r.get("alive_at_end") != "1":
+        problems.append(
+            f"not attached at the end of the run (state {r.get('state_end')!r}, "
+            f"scheduler {'alive' if r.get('alive_at_end') == '1' else 'gone'})"
+        )
+    if r.get("exited") != "1":
+        problems.append("did not exit within its time after SIGINT")
+    if r.get("detached") != "1":
+        problems.append(f"state read {r.get('state_after')!r} after detaching, not 'disabled'")
+    problem = case_problem(name, r, out)
+    if problem:
+        problems.append(problem)
+    problems += klog_problems(klog, name)
+    ejected = exit_line(out)
+    if problems and ejected:
+        problems.append(f"the scheduler said {ejected!r}")
+    return problems
+
+
 def cmd_schedulers(args):
     rows = Rows(args)
     rundir = args.rundir
@@ -501,36 +539,11 @@ def cmd_schedulers(args):
         r = read_kv(os.path.join(rundir, f"{name}.result"))
         out = os.path.join(rundir, f"{name}.out")
         secs = klog.seconds(name)
-        problems = []
         if not r:
             why = f"guest timed out after {gs['timeout']} s" if gs["timed_out"] else "no result"
             rows.add(args.name, name, "fail", secs, f"not run: {why}", out)
             continue
-        if r.get("attached") != "1" or r.get("state_attached") != "enabled":
-            problems.append(f"state read {r.get('state_attached')!r} after attaching, not 'enabled'")
-        base = name.partition("+")[0]
-        if r.get("ops") != base.removeprefix("scx_") and r.get("ops") != base:
-            problems.append(f"root/ops read {r.get('ops')!r}")
-        if int(r.get("ext_workers") or 0) < 1:
-            problems.append(
-                f"no stress-ng worker ran in the ext class ({r.get('ext_workers')} of {r.get('workers')})"
-            )
-        if r.get("state_end") != "enabled" or r.get("alive_at_end") != "1":
-            problems.append(
-                f"not attached at the end of the run (state {r.get('state_end')!r}, "
-                f"scheduler {'alive' if r.get('alive_at_end') == '1' else 'gone'})"
-            )
-        if r.get("exited") != "1":
-            problems.append("did not exit within 15 s of SIGINT")
-        if r.get("detached") != "1":
-            problems.append(f"state read {r.get('state_after')!r} after detaching, not 'disabled'")
-        problem = case_problem(name, r, out)
-        if problem:
-            problems.append(problem)
-        problems += klog_problems(klog, name)
-        ejected = exit_line(out)
-        if problems and ejected:
-            problems.append(f"the scheduler said {ejected!r}")
+        problems = scheduler_problems(name, r, out, klog)
         add_verdict(rows, args.name, name, secs, problems, out)
         info = {k: r.get(k) for k in ("ops", "ext_tasks", "ext_workers", "workers", "exit_code")}
         info.update({k: r[k] for k in ("usage_hi_usec", "usage_lo_usec", "ratio_hi_lo") if k in r})
@@ -901,8 +914,48 @@ def cmd_armhf(args):
             rows.add("selftests", name, "fail", secs,
                      f"runner: {status or 'no result'}; output:\n" + text, log_out)
 
+    armhf_scheduler_rows(rows, klog, lines, said, rundir, log)
     boot_row(rows, klog, gs, rundir, "armhf")
     rows.write()
+
+
+# The example schedulers in the armhf guest (harness/guest/armhf-schedulers.sh),
+# judged as on x86_64, and the load must have starved none of its workers.
+ARMHF_SCHEDULERS = ("scx_simple", "scx_qmap", "scx_central")
+ARMHF_SCHED = re.compile(r"SCXWB (sched|schedout|loadout) (\S+): ?(.*)$")
+
+
+def armhf_scheduler_rows(rows, klog, lines, said, rundir, log):
+    got = {}
+    for line in lines:
+        m = ARMHF_SCHED.search(line)
+        if m:
+            got.setdefault((m.group(1), m.group(2)), []).append(m.group(3).rstrip())
+    for name in ARMHF_SCHEDULERS:
+        out = os.path.join(rundir, f"{name}.out")
+        with open(out, "w") as f:
+            f.write("\n".join(got.get(("schedout", name), [])) + "\n")
+            f.write("### the load\n" + "\n".join(got.get(("loadout", name), [])) + "\n")
+        res = got.get(("sched", name))
+        secs = klog.seconds(name)
+        if said.get("schedulers") == "missing":
+            rows.add("schedulers", name, "fail", reason="the armhf schedulers or the load generator did not build", log=log)
+            continue
+        if not res:
+            rows.add("schedulers", name, "fail", secs, "not run: no result in the console", log)
+            continue
+        r = dict(x.split("=", 1) for x in res if "=" in x)
+        if r.get("missing") == "1":
+            rows.add("schedulers", name, "fail", reason="not in the initramfs: it did not build", log=log)
+            continue
+        problems = scheduler_problems(name, r, out, klog)
+        load = got.get(("loadout", name), [])
+        if r.get("load_exit") != "0":
+            starved = [x for x in load if x.endswith("count=0")]
+            problems.append(f"the load exited {r.get('load_exit')!r}"
+                            + (f"; starved: {', '.join(starved)}" if starved else "")
+                            + (f"; it said: {load[-1]}" if load else ""))
+        add_verdict(rows, "schedulers", name, secs, problems, out)
 
 
 def cmd_checkpatch(args):

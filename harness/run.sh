@@ -476,6 +476,35 @@ build_armhf_runner() {
 			make "${args[@]}" LDFLAGS="-static -lelf -lz -lzstd -lpthread"
 }
 
+# The example schedulers, cross-built and static like the runner.  In
+# 6.12, tools/sched_ext/Makefile links a scheduler against HOST_BPFOBJ, the
+# libbpf it builds for bpftool: the build machine's when cross-building.
+# Pointing HOST_BPFOBJ at the target's libbpf links the right one; bpftool
+# still links its own, which its sub-make builds under LIBBPF_OUTPUT.  Its
+# HOST_OUTPUT_DIR is relative to the source folder; it goes under ours.
+ARMHF_SCHEDULERS=(scx_simple scx_qmap scx_central)
+ARMHF_SCHED_SECONDS=${ARMHF_SCHED_SECONDS:-20}
+
+build_armhf_schedulers() {
+	local inc=$ARMHF_SYSROOT/usr/include lib=$ARMHF_SYSROOT/usr/lib/arm-linux-gnueabihf
+	local args=(-C "$SRC/tools/sched_ext" -j"$(nproc)"
+		ARCH=arm CROSS_COMPILE="$CROSS_COMPILE"
+		CC="${CROSS_COMPILE}gcc -isystem $inc -L$lib -Wno-error=format -Wno-error=pointer-to-int-cast -Wno-error=int-to-pointer-cast"
+		O="$SCX_OUT" HOST_OUTPUT_DIR="$SCX_OUT/host-tools"
+		HOST_BPFOBJ="$SCX_OUT/build/obj/libbpf/libbpf.a"
+		VMLINUX_BTF="$OBJ/vmlinux" "${LLVM_TOOLS[@]}")
+	local log=$BUILD/logs/schedulers-build-$CONFIG_NAME.log
+	use_ccache
+	msg "cross-building ${ARMHF_SCHEDULERS[*]} and the load generator for armhf"
+	mkdir -p "$SCX_OUT"
+	logged "$log" make "${args[@]}" "$SCX_OUT/build/obj/libbpf/libbpf.a" \
+		"$SCX_OUT/host-tools/sbin/bpftool" &&
+		logged "$log" make "${args[@]}" LDFLAGS="-static -lelf -lz -lzstd -lpthread" \
+			"${ARMHF_SCHEDULERS[@]}" &&
+		logged "$log" "${CROSS_COMPILE}gcc" -static -O2 -Wall -Wextra -Werror \
+			-o "$SCX_OUT/loadgen" "$HARNESS/guest/loadgen.c"
+}
+
 # The initramfs, made by the kernel's own gen_init_cpio from a list.
 build_armhf_initramfs() {
 	local out=$1 list
@@ -492,10 +521,17 @@ build_armhf_initramfs() {
 		slink /bin/sh busybox 0777 0 0
 		file /init $HARNESS/guest/armhf-init.sh 0755 0 0
 		file /hang-report.sh $HARNESS/guest/hang-report.sh 0644 0 0
+		file /armhf-schedulers.sh $HARNESS/guest/armhf-schedulers.sh 0644 0 0
 	EOF
 	if [ -x "$SELFTESTS_OUT/runner" ]; then
 		echo "file /runner $SELFTESTS_OUT/runner 0755 0 0" >>"$list"
 	fi
+	local s f
+	for s in "${ARMHF_SCHEDULERS[@]}" loadgen; do
+		for f in "$SCX_OUT/build/bin/$s" "$SCX_OUT/$s"; do
+			[ -x "$f" ] && echo "file /$s $f 0755 0 0" >>"$list"
+		done
+	done
 	if [ -f "$OBJ/lib/test_bpf.ko" ]; then
 		# test_bpf has no module_exit() and cannot be unloaded, and a
 		# name loads once: a copy a suite, test_bp1 and test_bp2.
@@ -526,7 +562,7 @@ qemu_arm_run() {
 	# An unknown NAME=VALUE on the kernel command line is in the
 	# environment of /init.
 	mapfile -t args < <(qemu_arm_args "$3" \
-		"panic=-1 oops=panic SCX_HANG_REPORT_AFTER=$(hang_report_after "$2")${SELFTEST_FILTER:+ SCX_SELFTEST_FILTER=$SELFTEST_FILTER}")
+		"panic=-1 oops=panic SCX_HANG_REPORT_AFTER=$(hang_report_after "$2") SCX_SCHED_SECONDS=$ARMHF_SCHED_SECONDS${SELFTEST_FILTER:+ SCX_SELFTEST_FILTER=$SELFTEST_FILTER}")
 	guest_run "$1" "$2" tcg "${args[@]}" -monitor none
 }
 
@@ -537,12 +573,17 @@ suite_armhf() {
 	# SELFTEST_FILTER narrows the selftests and leaves test_bpf out.
 	[ -n "${SELFTEST_FILTER:-}" ] || plan test_bpf all
 	plan selftests all
+	plan schedulers "${ARMHF_SCHEDULERS[@]}"
 	plan boot sched_ext_state armhf
-	# The runner is only needed for the attach attempt; without it the
-	# attach row says so and the rest still runs.
+	# Without the runner or the schedulers, their rows say so and the
+	# rest still runs.
 	if ! build_armhf_runner; then
-		warn "the armhf runner did not build; the attach row will fail"
+		warn "the armhf runner did not build; the selftests rows will fail"
 		rm -f "$SELFTESTS_OUT/runner"
+	fi
+	if ! build_armhf_schedulers; then
+		warn "the armhf schedulers did not build; their rows will fail"
+		rm -f "$SCX_OUT/loadgen"
 	fi
 	build_armhf_initramfs "$initrd"
 	msg "booting the armhf kernel under qemu-system-arm (TCG, timeout ${ARMHF_TIMEOUT} s); logs: $dir"

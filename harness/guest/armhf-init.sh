@@ -3,8 +3,8 @@
 # /init of the armhf guest's initramfs (busybox).  KUnit has already run
 # by the time this starts; its KTAP is in the console.  This reads the
 # sched_ext state, loads test_bpf.ko and runs the cross-built selftests
-# runner, printing everything to the console between markers, then
-# powers off.
+# runner and the example schedulers under load, printing everything to
+# the console between markers, then powers off.
 
 /bin/busybox --install -s /bin
 export PATH=/bin
@@ -18,6 +18,7 @@ mount -t tmpfs tmpfs /tmp
 kmsg() { echo "scx-workbench: $*" >/dev/kmsg; }
 
 . /hang-report.sh
+. /armhf-schedulers.sh
 hang_report_arm
 
 kmsg "suite armhf begin"
@@ -77,6 +78,9 @@ if [ -x /runner ]; then
 else
 	echo "SCXWB runner=missing"
 fi
+
+schedulers_run
+echo "SCXWB state_end=$(cat /sys/kernel/sched_ext/state 2>&1)"
 
 hang_report_stop
 kmsg "suite armhf end"
