@@ -498,9 +498,10 @@ def case_problem(name, r, out):
 
 def scheduler_problems(name, r, out, klog):
     """What is wrong with a run of the example scheduler NAME (its result
-    keys R, see harness/guest/schedulers.sh, and its output in OUT): a
-    list of problems, empty when it attached, ran tasks, and detached
-    cleanly with a clean kernel log."""
+    keys R, from harness/guest/schedulers.sh or, on armhf,
+    harness/guest/armhf-schedulers.sh, and its output in OUT): a list of
+    problems, empty when it attached, ran tasks, and detached cleanly
+    with a clean kernel log."""
     problems = []
     if r.get("attached") != "1" or r.get("state_attached") != "enabled":
         problems.append(f"state read {r.get('state_attached')!r} after attaching, not 'enabled'")
@@ -914,18 +915,53 @@ def cmd_armhf(args):
             rows.add("selftests", name, "fail", secs,
                      f"runner: {status or 'no result'}; output:\n" + text, log_out)
 
-    armhf_scheduler_rows(rows, klog, lines, said, rundir, log)
+    armhf_scheduler_rows(rows, klog, lines, said, rundir, log, gs)
     boot_row(rows, klog, gs, rundir, "armhf")
     rows.write()
 
 
 # The example schedulers in the armhf guest (harness/guest/armhf-schedulers.sh),
-# judged as on x86_64, and the load must have starved none of its workers.
+# judged as on x86_64; beyond that, every worker of the load
+# (harness/guest/loadgen.c) must have made progress between its two
+# snapshots, taken once the scheduler was attached and just before it was
+# detached, the scheduler must have been enabled exactly once, and its
+# loader must have exited 0.
 ARMHF_SCHEDULERS = ("scx_simple", "scx_qmap", "scx_central")
 ARMHF_SCHED = re.compile(r"SCXWB (sched|schedout|loadout) (\S+): ?(.*)$")
+LOAD_SNAPSHOT = re.compile(r"^snapshot (\d+):((?: \d+)*)$")
+LOAD_WORKER = re.compile(r"^worker (\w+) (\d+) count=")
 
 
-def armhf_scheduler_rows(rows, klog, lines, said, rundir, log):
+def load_problems(r, load):
+    """What the load's output LOAD says against the scheduler run R."""
+    problems = []
+    snaps = {}
+    names = {}
+    for line in load:
+        m = LOAD_SNAPSHOT.match(line)
+        if m:
+            snaps[int(m.group(1))] = [int(x) for x in m.group(2).split()]
+        m = LOAD_WORKER.match(line)
+        if m:
+            names[int(m.group(2))] = f"{m.group(1)} {m.group(2)}"
+    if 1 not in snaps or 2 not in snaps or len(snaps[1]) != len(snaps[2]) or not snaps[1]:
+        problems.append("the load gave no snapshots of its workers while the scheduler was attached "
+                        f"(snapshot_attached={r.get('snapshot_attached')!r}, "
+                        f"snapshot_detaching={r.get('snapshot_detaching')!r})")
+    else:
+        still = [names.get(i, str(i)) for i, (a, b) in enumerate(zip(snaps[1], snaps[2])) if b <= a]
+        if still:
+            problems.append("load workers that made no progress while the scheduler was attached: "
+                            + ", ".join(still))
+    if r.get("load_exit") != "0":
+        bad = [x for x in load if x.endswith("count=0") or " died: " in x]
+        problems.append(f"the load exited {r.get('load_exit')!r}"
+                        + (f"; {', '.join(bad)}" if bad else "")
+                        + (f"; it said: {load[-1]}" if load else ""))
+    return problems
+
+
+def armhf_scheduler_rows(rows, klog, lines, said, rundir, log, gs):
     got = {}
     for line in lines:
         m = ARMHF_SCHED.search(line)
@@ -942,19 +978,24 @@ def armhf_scheduler_rows(rows, klog, lines, said, rundir, log):
             rows.add("schedulers", name, "fail", reason="the armhf schedulers or the load generator did not build", log=log)
             continue
         if not res:
-            rows.add("schedulers", name, "fail", secs, "not run: no result in the console", log)
+            why = f"guest timed out after {gs['timeout']} s" if gs["timed_out"] else "no result in the console"
+            rows.add("schedulers", name, "fail", secs, f"not run: {why}", log)
             continue
         r = dict(x.split("=", 1) for x in res if "=" in x)
         if r.get("missing") == "1":
             rows.add("schedulers", name, "fail", reason="not in the initramfs: it did not build", log=log)
             continue
         problems = scheduler_problems(name, r, out, klog)
-        load = got.get(("loadout", name), [])
-        if r.get("load_exit") != "0":
-            starved = [x for x in load if x.endswith("count=0")]
-            problems.append(f"the load exited {r.get('load_exit')!r}"
-                            + (f"; starved: {', '.join(starved)}" if starved else "")
-                            + (f"; it said: {load[-1]}" if load else ""))
+        problems += load_problems(r, got.get(("loadout", name), []))
+        try:
+            enabled = int(r["enable_seq_after"]) - int(r["enable_seq_before"])
+        except (KeyError, ValueError):
+            enabled = None
+        if enabled != 1:
+            problems.append(f"enable_seq went from {r.get('enable_seq_before')!r} "
+                            f"to {r.get('enable_seq_after')!r}, not up by one")
+        if r.get("exit_code") != "0":
+            problems.append(f"the loader exited {r.get('exit_code')!r}, not 0")
         add_verdict(rows, "schedulers", name, secs, problems, out)
 
 

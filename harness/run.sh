@@ -482,6 +482,8 @@ build_armhf_runner() {
 # Pointing HOST_BPFOBJ at the target's libbpf links the right one; bpftool
 # still links its own, which its sub-make builds under LIBBPF_OUTPUT.  Its
 # HOST_OUTPUT_DIR is relative to the source folder; it goes under ours.
+# As with the runner, -Wno-error=format keeps the %ld of an ssize_t in
+# tools/sched_ext's headers a warning; the warnings are in the build log.
 ARMHF_SCHEDULERS=(scx_simple scx_qmap scx_central)
 ARMHF_SCHED_SECONDS=${ARMHF_SCHED_SECONDS:-20}
 

@@ -26,21 +26,43 @@ wait_state() {
 	return 1
 }
 
+# gone PID: PID has exited (a zombie not reaped yet counts).
+gone() {
+	kill -0 "$1" 2>/dev/null || return 0
+	[ "$(cut -d' ' -f3 "/proc/$1/stat" 2>/dev/null)" = Z ]
+}
+
 # wait_gone PID TENTHS: until PID has exited.
 wait_gone() {
 	_i=0
 	while [ "$_i" -lt "$2" ]; do
-		kill -0 "$1" 2>/dev/null || return 0
+		gone "$1" && return 0
 		tick
 		_i=$((_i + 1))
 	done
-	! kill -0 "$1" 2>/dev/null
+	gone "$1"
+}
+
+# snapshot K: ask the load for snapshot K of its workers' counts, and wait
+# up to 10 s for it to be in its output.
+snapshot() {
+	kill -USR1 "$_lpid" 2>/dev/null
+	_i=0
+	while [ "$_i" -lt 100 ]; do
+		grep -q "^snapshot $1:" /tmp/load.out && return 0
+		tick
+		_i=$((_i + 1))
+	done
+	return 1
 }
 
 # The children of PID $1, from /proc: this busybox has no pgrep.  Their
 # names have no spaces, so the parent is the fourth field of stat.
 children() {
-	awk -v pp="$1" '$4 == pp { print $1 }' /proc/[0-9]*/stat 2>/dev/null
+	# cat, not awk's own file list: busybox's awk stops at the first
+	# file it cannot open, and the load's fork worker makes tasks that
+	# are gone by the time their turn comes.
+	cat /proc/[0-9]*/stat 2>/dev/null | awk -v pp="$1" '$4 == pp { print $1 }'
 }
 
 # Tasks in the ext class: all of them, and of the load's workers.
@@ -93,6 +115,13 @@ sched_run() {
 		echo "state_attached=$(cat $SCX/state)"
 		echo "ops=$(cat $SCX/root/ops 2>/dev/null)"
 	} >>/tmp/sched.res
+	# The window the load is judged on: from here to just before the
+	# detach, what each worker did is the difference of two snapshots.
+	if snapshot 1; then
+		echo "snapshot_attached=1" >>/tmp/sched.res
+	else
+		echo "snapshot_attached=0" >>/tmp/sched.res
+	fi
 	sleep $((_secs / 2))
 	{
 		echo "ext_tasks=$(ext_tasks)"
@@ -100,8 +129,13 @@ sched_run() {
 		echo "workers=$(children "$_lpid" | wc -l)"
 	} >>/tmp/sched.res
 	sleep $((_secs - _secs / 2))
+	if snapshot 2; then
+		echo "snapshot_detaching=1" >>/tmp/sched.res
+	else
+		echo "snapshot_detaching=0" >>/tmp/sched.res
+	fi
 	echo "state_end=$(cat $SCX/state)" >>/tmp/sched.res
-	if kill -0 "$_spid" 2>/dev/null; then
+	if ! gone "$_spid"; then
 		echo "alive_at_end=1" >>/tmp/sched.res
 	else
 		echo "alive_at_end=0" >>/tmp/sched.res
@@ -126,7 +160,7 @@ sched_run() {
 		echo "ext_tasks_after=$(ext_tasks)"
 	} >>/tmp/sched.res
 	# The load stops, reports what each worker did, and says whether one
-	# was starved.
+	# made no progress at all or died.
 	kill -TERM "$_lpid" 2>/dev/null
 	wait_gone "$_lpid" 300 || kill -KILL "$_lpid" 2>/dev/null
 	wait "$_lpid"

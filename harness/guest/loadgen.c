@@ -15,10 +15,12 @@
  *           entering and leaving the scheduler all the time;
  *   sleep   1 ms sleeps: timer wakeups of a mostly idle task.
  *
- * When it stops it prints one line per worker, "worker KIND N count=C",
- * and a last line "loadgen: W workers, S starved", and exits 0 only when
- * every worker made progress.  A worker that made none was starved by the
- * scheduler under test.
+ * On SIGUSR1 it prints "snapshot K: C0 C1 ...", every worker's count so
+ * far, so that whoever runs it can tell what the workers did between two
+ * moments (the harness: while a scheduler was attached).  When it stops it
+ * prints one line per worker, "worker KIND N count=C", and a last line
+ * "loadgen: W workers, S starved, D died", and exits 0 only when every
+ * worker made progress and exited normally.
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -28,6 +30,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/prctl.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -49,12 +52,14 @@ struct shared {
 };
 
 static struct shared *sh;
-static volatile sig_atomic_t stop_requested;
+static volatile sig_atomic_t stop_requested, snapshot_requested;
 
 static void on_signal(int sig)
 {
-	(void)sig;
-	stop_requested = 1;
+	if (sig == SIGUSR1)
+		snapshot_requested = 1;
+	else
+		stop_requested = 1;
 }
 
 static void spin_worker(int slot)
@@ -106,9 +111,10 @@ static void sleep_worker(int slot)
 
 /*
  * One end of a ping-pong pair.  When either end stops it exits, which
- * closes its ends of both pipes, and the other end's read or write then
- * fails: so a pair always stops together, even if one end never saw the
- * flag.
+ * closes its ends of both pipes, and the other end's read then sees the
+ * end of the file, or its write fails with EPIPE (SIGPIPE is ignored in
+ * the workers): so a pair always stops together, even if one end never
+ * saw the flag.
  */
 static void pipe_end(int slot, int rfd, int wfd, int first)
 {
@@ -125,25 +131,43 @@ static void pipe_end(int slot, int rfd, int wfd, int first)
 	}
 }
 
-/* Starts a worker running FN(SLOT); its pid, or -1. */
-static pid_t start(void (*fn)(int), int slot)
+/*
+ * What every worker does first: the default signal actions but SIGPIPE's,
+ * and death with the parent, so that a loadgen killed by SIGKILL leaves no
+ * worker behind.
+ */
+static void worker_init(pid_t parent)
 {
-	pid_t pid = fork();
+	signal(SIGTERM, SIG_DFL);
+	signal(SIGINT, SIG_DFL);
+	signal(SIGUSR1, SIG_DFL);
+	signal(SIGPIPE, SIG_IGN);
+	prctl(PR_SET_PDEATHSIG, SIGKILL);
+	/* The parent may have died before the line above. */
+	if (getppid() != parent)
+		_exit(1);
+}
 
-	if (pid == 0) {
-		signal(SIGTERM, SIG_DFL);
-		signal(SIGINT, SIG_DFL);
-		fn(slot);
-		_exit(0);
-	}
-	return pid;
+static void print_snapshot(int k, int nworkers)
+{
+	printf("snapshot %d:", k);
+	for (int i = 0; i < nworkers; i++)
+		printf(" %lu", sh->counts[i]);
+	printf("\n");
+	fflush(stdout);
 }
 
 int main(int argc, char **argv)
 {
+	static void (*const fns[NR_KINDS])(int) = {
+		[SPIN] = spin_worker, [YIELD] = yield_worker,
+		[FORK] = fork_worker, [SLEEP] = sleep_worker,
+	};
 	long cpus = sysconf(_SC_NPROCESSORS_ONLN);
 	long seconds = argc > 1 ? atol(argv[1]) : 0;
-	int nworkers, starved = 0, slot = 0;
+	int nworkers, started = 0, starved = 0, died = 0, snapshots = 0;
+	const pid_t parent = getpid();
+	struct timespec t0, t;
 	enum kind *kinds;
 	pid_t *pids;
 	size_t size;
@@ -163,72 +187,91 @@ int main(int argc, char **argv)
 
 	signal(SIGTERM, on_signal);
 	signal(SIGINT, on_signal);
+	signal(SIGUSR1, on_signal);
 
-	for (long c = 0; c < cpus; c++) {
-		static void (*const fns[NR_KINDS])(int) = {
-			[SPIN] = spin_worker, [YIELD] = yield_worker,
-			[FORK] = fork_worker, [SLEEP] = sleep_worker,
-		};
+	/* Per CPU, one worker of each kind; two for a pipe pair. */
+	while (started < nworkers) {
+		enum kind k = started % (NR_KINDS + 1);
+		int ab[2], ba[2];
+		pid_t pid;
 
-		for (int k = 0; k < NR_KINDS; k++) {
-			if (k == PIPE) {
-				int ab[2], ba[2];
+		/* Slots PIPE and PIPE + 1 are the two ends of a pair. */
+		if (k > PIPE)
+			k--;
+		if (k == PIPE && (pipe(ab) || pipe(ba))) {
+			perror("loadgen: pipe");
+			break;
+		}
+		for (int end = 0; end < (k == PIPE ? 2 : 1); end++) {
+			const int slot = started;
 
-				if (pipe(ab) || pipe(ba)) {
-					perror("loadgen: pipe");
-					return 2;
+			pid = fork();
+			if (pid < 0) {
+				perror("loadgen: fork");
+				break;
+			}
+			if (pid == 0) {
+				worker_init(parent);
+				if (k != PIPE) {
+					fns[k](slot);
+					_exit(0);
 				}
-				for (int end = 0; end < 2; end++) {
-					pid_t pid = fork();
-
-					if (pid == 0) {
-						signal(SIGTERM, SIG_DFL);
-						signal(SIGINT, SIG_DFL);
-						close(end ? ab[1] : ba[1]);
-						close(end ? ba[0] : ab[0]);
-						pipe_end(slot + end, end ? ab[0] : ba[0],
-							 end ? ba[1] : ab[1], !end);
-						_exit(0);
-					}
-					kinds[slot + end] = PIPE;
-					pids[slot + end] = pid;
-				}
-				close(ab[0]);
-				close(ab[1]);
-				close(ba[0]);
-				close(ba[1]);
-				slot += 2;
-				continue;
+				close(end ? ab[1] : ba[1]);
+				close(end ? ba[0] : ab[0]);
+				pipe_end(slot, end ? ab[0] : ba[0], end ? ba[1] : ab[1], !end);
+				_exit(0);
 			}
 			kinds[slot] = k;
-			pids[slot] = start(fns[k], slot);
-			slot++;
+			pids[slot] = pid;
+			started++;
 		}
-	}
-
-	for (int i = 0; i < nworkers; i++) {
-		if (pids[i] < 0) {
-			fprintf(stderr, "loadgen: could not start a %s worker: %s\n",
-				kind_names[kinds[i]], strerror(errno));
-			sh->stop = 1;
+		if (k == PIPE) {
+			close(ab[0]);
+			close(ab[1]);
+			close(ba[0]);
+			close(ba[1]);
 		}
+		if (pid < 0)
+			break;
 	}
+	if (started < nworkers)
+		sh->stop = 1;
 
-	for (long s = 0; !stop_requested && !sh->stop && (!seconds || s < seconds); s++)
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	while (!stop_requested && !sh->stop) {
+		/* Any signal cuts the sleep short. */
 		sleep(1);
+		if (snapshot_requested) {
+			snapshot_requested = 0;
+			print_snapshot(++snapshots, started);
+		}
+		clock_gettime(CLOCK_MONOTONIC, &t);
+		if (seconds && t.tv_sec - t0.tv_sec >= seconds)
+			break;
+	}
 	sh->stop = 1;
 
-	for (int i = 0; i < nworkers; i++) {
-		if (pids[i] > 0)
-			while (waitpid(pids[i], NULL, 0) < 0 && errno == EINTR)
-				;
+	for (int i = 0; i < started; i++) {
+		int status = 0;
+		pid_t r;
+
+		while ((r = waitpid(pids[i], &status, 0)) < 0 && errno == EINTR)
+			;
+		if (r == pids[i] && (!WIFEXITED(status) || WEXITSTATUS(status))) {
+			printf("worker %s %d died: %s %d\n", kind_names[kinds[i]], i,
+			       WIFSIGNALED(status) ? "signal" : "exit status",
+			       WIFSIGNALED(status) ? WTERMSIG(status) : WEXITSTATUS(status));
+			died++;
+		}
 	}
 
-	for (int i = 0; i < nworkers; i++) {
+	for (int i = 0; i < started; i++) {
 		printf("worker %s %d count=%lu\n", kind_names[kinds[i]], i, sh->counts[i]);
 		if (!sh->counts[i])
 			starved++;
 	}
-	printf("loadgen: %d workers, %d starved\n", nworkers, starved);
-	return starved ? 1 : 0;
+	printf("loadgen: %d workers, %d starved, %d died\n", started, starved, died);
+	if (started < nworkers)
+		printf("loadgen: started %d of %d workers\n", started, nworkers);
+	return starved || died || started < nworkers ? 1 : 0;
 }
