@@ -460,12 +460,20 @@ ARMHF_TIMEOUT=${ARMHF_TIMEOUT:-900}
 # make passes command-line variables down to its sub-makes, so the static
 # LDFLAGS would also reach the shared libbpf and the host bpftool: build
 # those first without it, then the runner with it.
-build_armhf_runner() {
+#
+# armhf_make_args DIR: make's arguments for a cross build of the tools in
+# DIR against the armhf sysroot and this kernel's BTF, one a line.
+armhf_make_args() {
 	local inc=$ARMHF_SYSROOT/usr/include lib=$ARMHF_SYSROOT/usr/lib/arm-linux-gnueabihf
-	local args=(-C "$SRC/tools/testing/selftests/sched_ext" -j"$(nproc)"
-		ARCH=arm CROSS_COMPILE="$CROSS_COMPILE"
-		CC="${CROSS_COMPILE}gcc -isystem $inc -L$lib -Wno-error=format -Wno-error=pointer-to-int-cast -Wno-error=int-to-pointer-cast"
-		OUTPUT="$SELFTESTS_OUT" VMLINUX_BTF="$OBJ/vmlinux" "${LLVM_TOOLS[@]}")
+	printf '%s\n' -C "$1" -j"$(nproc)" ARCH=arm CROSS_COMPILE="$CROSS_COMPILE" \
+		"CC=${CROSS_COMPILE}gcc -isystem $inc -L$lib -Wno-error=format -Wno-error=pointer-to-int-cast -Wno-error=int-to-pointer-cast" \
+		VMLINUX_BTF="$OBJ/vmlinux" "${LLVM_TOOLS[@]}"
+}
+
+build_armhf_runner() {
+	local args
+	mapfile -t args < <(armhf_make_args "$SRC/tools/testing/selftests/sched_ext")
+	args+=(OUTPUT="$SELFTESTS_OUT")
 	use_ccache
 	msg "cross-building the sched_ext selftests runner for armhf"
 	mkdir -p "$SELFTESTS_OUT"
@@ -488,13 +496,10 @@ ARMHF_SCHEDULERS=(scx_simple scx_qmap scx_central)
 ARMHF_SCHED_SECONDS=${ARMHF_SCHED_SECONDS:-20}
 
 build_armhf_schedulers() {
-	local inc=$ARMHF_SYSROOT/usr/include lib=$ARMHF_SYSROOT/usr/lib/arm-linux-gnueabihf
-	local args=(-C "$SRC/tools/sched_ext" -j"$(nproc)"
-		ARCH=arm CROSS_COMPILE="$CROSS_COMPILE"
-		CC="${CROSS_COMPILE}gcc -isystem $inc -L$lib -Wno-error=format -Wno-error=pointer-to-int-cast -Wno-error=int-to-pointer-cast"
-		O="$SCX_OUT" HOST_OUTPUT_DIR="$SCX_OUT/host-tools"
-		HOST_BPFOBJ="$SCX_OUT/build/obj/libbpf/libbpf.a"
-		VMLINUX_BTF="$OBJ/vmlinux" "${LLVM_TOOLS[@]}")
+	local args
+	mapfile -t args < <(armhf_make_args "$SRC/tools/sched_ext")
+	args+=(O="$SCX_OUT" HOST_OUTPUT_DIR="$SCX_OUT/host-tools"
+		HOST_BPFOBJ="$SCX_OUT/build/obj/libbpf/libbpf.a")
 	local log=$BUILD/logs/schedulers-build-$CONFIG_NAME.log
 	use_ccache
 	msg "cross-building ${ARMHF_SCHEDULERS[*]} and the load generator for armhf"

@@ -32,6 +32,10 @@ gone() {
 	[ "$(cut -d' ' -f3 "/proc/$1/stat" 2>/dev/null)" = Z ]
 }
 
+alive() {
+	! gone "$1"
+}
+
 # wait_gone PID TENTHS: until PID has exited.
 wait_gone() {
 	_i=0
@@ -54,6 +58,19 @@ snapshot() {
 		_i=$((_i + 1))
 	done
 	return 1
+}
+
+# record KEY COMMAND...: KEY=1 in the run's result if COMMAND succeeds,
+# else KEY=0.  Returns COMMAND's success.
+record() {
+	_key=$1
+	shift
+	if "$@"; then
+		echo "$_key=1" >>/tmp/sched.res
+	else
+		echo "$_key=0" >>/tmp/sched.res
+		return 1
+	fi
 }
 
 # The children of PID $1, from /proc: this busybox has no pgrep.  Their
@@ -97,31 +114,19 @@ sched_run() {
 		# it runs on CPU 0.
 		_h=$(grep -lx scx_ops_enable_helper /proc/[0-9]*/comm 2>/dev/null |
 			head -n 1 | cut -d/ -f3)
-		if [ -n "$_h" ] && taskset -p 1 "$_h" >/dev/null 2>&1; then
-			echo "pinned_enable_helper=1" >>/tmp/sched.res
-		else
-			echo "pinned_enable_helper=0" >>/tmp/sched.res
-		fi
+		record pinned_enable_helper taskset -p 1 "${_h:-none}" >/dev/null 2>&1
 	fi
 	"/$_name" "$@" >/tmp/sched.out 2>&1 &
 	_spid=$!
 	# Loading and verifying the programs takes a while under TCG.
-	if wait_state enabled 600; then
-		echo "attached=1" >>/tmp/sched.res
-	else
-		echo "attached=0" >>/tmp/sched.res
-	fi
+	record attached wait_state enabled 600
 	{
 		echo "state_attached=$(cat $SCX/state)"
 		echo "ops=$(cat $SCX/root/ops 2>/dev/null)"
 	} >>/tmp/sched.res
 	# The window the load is judged on: from here to just before the
 	# detach, what each worker did is the difference of two snapshots.
-	if snapshot 1; then
-		echo "snapshot_attached=1" >>/tmp/sched.res
-	else
-		echo "snapshot_attached=0" >>/tmp/sched.res
-	fi
+	record snapshot_attached snapshot 1
 	sleep $((_secs / 2))
 	{
 		echo "ext_tasks=$(ext_tasks)"
@@ -129,31 +134,16 @@ sched_run() {
 		echo "workers=$(children "$_lpid" | wc -l)"
 	} >>/tmp/sched.res
 	sleep $((_secs - _secs / 2))
-	if snapshot 2; then
-		echo "snapshot_detaching=1" >>/tmp/sched.res
-	else
-		echo "snapshot_detaching=0" >>/tmp/sched.res
-	fi
+	record snapshot_detaching snapshot 2
 	echo "state_end=$(cat $SCX/state)" >>/tmp/sched.res
-	if ! gone "$_spid"; then
-		echo "alive_at_end=1" >>/tmp/sched.res
-	else
-		echo "alive_at_end=0" >>/tmp/sched.res
-	fi
+	record alive_at_end alive "$_spid"
 	kill -INT "$_spid" 2>/dev/null
-	if wait_gone "$_spid" 300; then
-		echo "exited=1" >>/tmp/sched.res
-	else
-		echo "exited=0" >>/tmp/sched.res
+	if ! record exited wait_gone "$_spid" 300; then
 		kill -KILL "$_spid" 2>/dev/null
 	fi
 	wait "$_spid"
 	echo "exit_code=$?" >>/tmp/sched.res
-	if wait_state disabled 300; then
-		echo "detached=1" >>/tmp/sched.res
-	else
-		echo "detached=0" >>/tmp/sched.res
-	fi
+	record detached wait_state disabled 300
 	{
 		echo "state_after=$(cat $SCX/state)"
 		echo "enable_seq_after=$(cat $SCX/enable_seq)"
