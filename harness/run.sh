@@ -509,7 +509,7 @@ build_armhf_schedulers() {
 		logged "$log" make "${args[@]}" LDFLAGS="-static -lelf -lz -lzstd -lpthread" \
 			"${ARMHF_SCHEDULERS[@]}" &&
 		logged "$log" "${CROSS_COMPILE}gcc" -static -O2 -Wall -Wextra -Werror \
-			-o "$SCX_OUT/loadgen" "$HARNESS/guest/loadgen.c"
+			-o "$SCX_OUT/build/bin/loadgen" "$HARNESS/guest/loadgen.c"
 }
 
 # The initramfs, made by the kernel's own gen_init_cpio from a list.
@@ -533,11 +533,11 @@ build_armhf_initramfs() {
 	if [ -x "$SELFTESTS_OUT/runner" ]; then
 		echo "file /runner $SELFTESTS_OUT/runner 0755 0 0" >>"$list"
 	fi
-	local s f
+	local s
 	for s in "${ARMHF_SCHEDULERS[@]}" loadgen; do
-		for f in "$SCX_OUT/build/bin/$s" "$SCX_OUT/$s"; do
-			[ -x "$f" ] && echo "file /$s $f 0755 0 0" >>"$list"
-		done
+		if [ -x "$SCX_OUT/build/bin/$s" ]; then
+			echo "file /$s $SCX_OUT/build/bin/$s 0755 0 0" >>"$list"
+		fi
 	done
 	if [ -f "$OBJ/lib/test_bpf.ko" ]; then
 		# test_bpf has no module_exit() and cannot be unloaded, and a
@@ -590,7 +590,7 @@ suite_armhf() {
 	fi
 	if ! build_armhf_schedulers; then
 		warn "the armhf schedulers did not build; their rows will fail"
-		rm -f "$SCX_OUT/loadgen"
+		rm -f "$SCX_OUT/build/bin/loadgen"
 	fi
 	build_armhf_initramfs "$initrd"
 	msg "booting the armhf kernel under qemu-system-arm (TCG, timeout ${ARMHF_TIMEOUT} s); logs: $dir"

@@ -80,7 +80,6 @@ else
 fi
 
 schedulers_run
-echo "SCXWB state_end=$(cat /sys/kernel/sched_ext/state 2>&1)"
 
 hang_report_stop
 kmsg "suite armhf end"

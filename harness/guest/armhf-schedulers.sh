@@ -15,15 +15,26 @@ tick() {
 	sleep 0.1 2>/dev/null || sleep 1
 }
 
-# wait_state STATE TENTHS: until the sched_ext state reads STATE.
-wait_state() {
+# poll TENTHS COMMAND...: until COMMAND succeeds, trying it every tenth of
+# a second; false if it still fails after TENTHS tenths.
+poll() {
+	_n=$1
+	shift
 	_i=0
-	while [ "$_i" -lt "$2" ]; do
-		[ "$(cat $SCX/state)" = "$1" ] && return 0
+	while ! "$@"; do
+		[ "$_i" -ge "$_n" ] && return 1
 		tick
 		_i=$((_i + 1))
 	done
-	return 1
+}
+
+state_is() {
+	[ "$(cat $SCX/state)" = "$1" ]
+}
+
+# wait_state STATE TENTHS: until the sched_ext state reads STATE.
+wait_state() {
+	poll "$2" state_is "$1"
 }
 
 # gone PID: PID has exited (a zombie not reaped yet counts).
@@ -38,26 +49,14 @@ alive() {
 
 # wait_gone PID TENTHS: until PID has exited.
 wait_gone() {
-	_i=0
-	while [ "$_i" -lt "$2" ]; do
-		gone "$1" && return 0
-		tick
-		_i=$((_i + 1))
-	done
-	gone "$1"
+	poll "$2" gone "$1"
 }
 
 # snapshot K: ask the load for snapshot K of its workers' counts, and wait
 # up to 10 s for it to be in its output.
 snapshot() {
 	kill -USR1 "$_lpid" 2>/dev/null
-	_i=0
-	while [ "$_i" -lt 100 ]; do
-		grep -q "^snapshot $1:" /tmp/load.out && return 0
-		tick
-		_i=$((_i + 1))
-	done
-	return 1
+	poll 100 grep -q "^snapshot $1:" /tmp/load.out
 }
 
 # record KEY COMMAND...: KEY=1 in the run's result if COMMAND succeeds,

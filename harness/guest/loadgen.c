@@ -4,7 +4,7 @@
  * where stress-ng is not available: it keeps every CPU busy and drives the
  * scheduler paths a BPF scheduler must handle, until SIGTERM or SIGINT.
  *
- * usage: loadgen [SECONDS]   (0 or none: until signalled)
+ * usage: loadgen
  *
  * Per online CPU it starts one worker of each kind (two for pipe):
  *   spin    a CPU-bound loop: slices run out, tasks are preempted;
@@ -28,7 +28,6 @@
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
-#include <string.h>
 #include <sys/mman.h>
 #include <sys/prctl.h>
 #include <sys/wait.h>
@@ -44,7 +43,8 @@ static const char *const kind_names[NR_KINDS] = {
 /*
  * Shared with the workers: the stop flag the parent sets and the count
  * each worker advances.  A count is written by its worker only; the
- * parent reads them after every worker has exited.
+ * parent reads them for a snapshot while the workers run, and for the
+ * final report after they have exited.
  */
 struct shared {
 	volatile sig_atomic_t stop;
@@ -157,17 +157,15 @@ static void print_snapshot(int k, int nworkers)
 	fflush(stdout);
 }
 
-int main(int argc, char **argv)
+int main(void)
 {
 	static void (*const fns[NR_KINDS])(int) = {
 		[SPIN] = spin_worker, [YIELD] = yield_worker,
 		[FORK] = fork_worker, [SLEEP] = sleep_worker,
 	};
 	long cpus = sysconf(_SC_NPROCESSORS_ONLN);
-	long seconds = argc > 1 ? atol(argv[1]) : 0;
 	int nworkers, started = 0, starved = 0, died = 0, snapshots = 0;
 	const pid_t parent = getpid();
-	struct timespec t0, t;
 	enum kind *kinds;
 	pid_t *pids;
 	size_t size;
@@ -237,7 +235,6 @@ int main(int argc, char **argv)
 	if (started < nworkers)
 		sh->stop = 1;
 
-	clock_gettime(CLOCK_MONOTONIC, &t0);
 	while (!stop_requested && !sh->stop) {
 		/* Any signal cuts the sleep short. */
 		sleep(1);
@@ -245,9 +242,6 @@ int main(int argc, char **argv)
 			snapshot_requested = 0;
 			print_snapshot(++snapshots, started);
 		}
-		clock_gettime(CLOCK_MONOTONIC, &t);
-		if (seconds && t.tv_sec - t0.tv_sec >= seconds)
-			break;
 	}
 	sh->stop = 1;
 
