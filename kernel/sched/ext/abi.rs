@@ -345,13 +345,13 @@ pub(crate) unsafe fn init_entity(scx: *mut bindings::sched_ext_entity) {
     // SAFETY: exclusive access by the caller's guarantee.
     unsafe {
         core::ptr::write_bytes(scx, 0, 1);
-        bindings::scx_helper_init_list_head(core::ptr::addr_of_mut!((*scx).dsq_list.node));
+        crate::list::init(core::ptr::addr_of_mut!((*scx).dsq_list.node));
         bindings::scx_helper_rb_clear_node(core::ptr::addr_of_mut!((*scx).dsq_priq));
-        bindings::scx_helper_init_list_head(core::ptr::addr_of_mut!((*scx).runnable_node));
-        bindings::scx_helper_init_list_head(core::ptr::addr_of_mut!((*scx).tasks_node));
+        crate::list::init(core::ptr::addr_of_mut!((*scx).runnable_node));
+        crate::list::init(core::ptr::addr_of_mut!((*scx).tasks_node));
         (*scx).sticky_cpu = -1;
         (*scx).holding_cpu = -1;
-        (*scx).runnable_at = bindings::scx_helper_jiffies() as _;
+        (*scx).runnable_at = crate::watchdog::jiffies() as _;
         (*scx).ddsp_dsq_id = bindings::SCX_DSQ_INVALID as u64;
         (*scx).slice = bindings::SCX_SLICE_DFL as u64;
     }

@@ -92,12 +92,12 @@ fn set_task_runnable(rq: &RqLocked, p: TaskScx<'_>) {
     // Bypass switching walks this list from the tail and relies on tasks
     // being appended.
     // SAFETY: we hold the rq lock that protects the list; the node is free.
-    unsafe { bindings::scx_helper_list_add_tail(p.runnable_node(), rq.runnable_list()) };
+    unsafe { crate::list::add_tail(p.runnable_node(), rq.runnable_list()) };
 }
 
 fn clr_task_runnable(p: TaskScx<'_>, reset_runnable_at: bool) {
     // SAFETY: `p` proves we hold the rq lock that protects the list.
-    unsafe { bindings::scx_helper_list_del_init(p.runnable_node()) };
+    unsafe { crate::list::del_init(p.runnable_node()) };
     if reset_runnable_at {
         p.set_scx_flag(TASK_RESET_RUNNABLE_AT);
     }

@@ -92,7 +92,7 @@ impl Dsq {
         unsafe {
             ptr::write_bytes(ptr, 0, 1);
             bindings::scx_helper_raw_spin_lock_init(ptr::addr_of_mut!((*ptr).lock));
-            bindings::scx_helper_init_list_head(ptr::addr_of_mut!((*ptr).list));
+            crate::list::init(ptr::addr_of_mut!((*ptr).list));
             (*ptr).id = id;
         }
     }
@@ -267,8 +267,8 @@ impl<'a> DsqQueue<'a> {
         // other DSQ, so its nodes are free to link.
         unsafe {
             match order {
-                Order::Tail => bindings::scx_helper_list_add_tail(node, head),
-                Order::Head => bindings::scx_helper_list_add(node, head),
+                Order::Tail => crate::list::add_tail(node, head),
+                Order::Head => crate::list::add(node, head),
                 Order::Vtime => {
                     let root = ptr::addr_of_mut!((*self.raw()).priq);
                     let mut link = ptr::addr_of_mut!((*root).rb_node);
@@ -292,9 +292,9 @@ impl<'a> DsqQueue<'a> {
                     // task that precedes us in the tree, or first.
                     let prev = bindings::rb_prev(rb);
                     if prev.is_null() {
-                        bindings::scx_helper_list_add(node, head);
+                        crate::list::add(node, head);
                     } else {
-                        bindings::scx_helper_list_add(node, list_node(task_of_rb_node(prev)));
+                        crate::list::add(node, list_node(task_of_rb_node(prev)));
                     }
                     (*p.entity()).dsq_flags |= ON_PRIQ;
                 }
@@ -340,7 +340,7 @@ impl<'a> DsqQueue<'a> {
                 bindings::scx_helper_rb_clear_node(rb_node(p));
                 (*ent).dsq_flags &= !ON_PRIQ;
             }
-            bindings::scx_helper_list_del_init(list_node(p));
+            crate::list::del_init(list_node(p));
         }
         self.set_nr(self.dsq.nr() - 1);
     }
@@ -438,7 +438,7 @@ pub(crate) struct Detached(Opaque<bindings::list_head>);
 pub(crate) fn with_detached<R>(f: impl FnOnce(&Detached) -> R) -> R {
     let list = Detached(Opaque::uninit());
     // SAFETY: the head is ours, and does not move while it is borrowed.
-    unsafe { bindings::scx_helper_init_list_head(list.0.get()) };
+    unsafe { crate::list::init(list.0.get()) };
     let r = f(&list);
     let mut left = 0;
     while list.pop().is_some() {
@@ -460,7 +460,7 @@ impl Detached {
     /// queued on an rq whose lock the caller holds throughout.
     pub(crate) unsafe fn push(&self, p: &Task) {
         // SAFETY: by the caller's guarantee the node is free.
-        unsafe { bindings::scx_helper_list_add_tail(list_node(p), self.0.get()) };
+        unsafe { crate::list::add_tail(list_node(p), self.0.get()) };
     }
 
     /// Takes the first task off the list.
@@ -473,7 +473,7 @@ impl Detached {
             if node == head {
                 return None;
             }
-            bindings::scx_helper_list_del_init(node);
+            crate::list::del_init(node);
             task_of_list_node(node)
         }
     }
@@ -559,7 +559,7 @@ impl DsqIter {
         let dsq = find_user(dsq_id, np).ok_or(ENOENT)?;
         // SAFETY: the iterator is ours; see the type invariants for `dsq`.
         unsafe {
-            bindings::scx_helper_init_list_head(self.cursor());
+            crate::list::init(self.cursor());
             (*self.kit()).cursor.flags = ITER_CURSOR | flags as u32;
             (*self.kit()).cursor.priv_ = ptr::read_volatile(ptr::addr_of!((*dsq.as_ptr()).seq));
             (*self.kit()).dsq = dsq.as_ptr();
@@ -595,12 +595,12 @@ impl DsqIter {
         // SAFETY: as above; a found task is on the list, and the cursor
         // goes next to it, on the side the iteration moves away from.
         unsafe {
-            bindings::scx_helper_list_del_init(cursor);
+            crate::list::del_init(cursor);
             if let Some(p) = p {
                 if rev {
-                    bindings::scx_helper_list_add_tail(cursor, list_node(p));
+                    crate::list::add_tail(cursor, list_node(p));
                 } else {
-                    bindings::scx_helper_list_add(cursor, list_node(p));
+                    crate::list::add(cursor, list_node(p));
                 }
             }
         }
@@ -617,7 +617,7 @@ impl DsqIter {
         if unsafe { ptr::read_volatile(ptr::addr_of!((*cursor).next)) } != cursor {
             let _q = dsq.lock_irqsave();
             // SAFETY: it is on the DSQ's list, whose lock we hold.
-            unsafe { bindings::scx_helper_list_del_init(cursor) };
+            unsafe { crate::list::del_init(cursor) };
         }
         // SAFETY: the iterator is ours.
         unsafe { (*self.kit()).dsq = ptr::null_mut() };
@@ -671,7 +671,7 @@ impl RqLocked {
         // SAFETY: we hold the rq lock, which protects the list; the node is
         // free, and `p` stays queued here by the caller's guarantee.
         unsafe {
-            bindings::scx_helper_list_add_tail(
+            crate::list::add_tail(
                 list_node(p),
                 ptr::addr_of_mut!((*self.rq().as_ptr()).scx.ddsp_deferred_locals),
             )
@@ -695,7 +695,7 @@ impl RqLocked {
             if node == head {
                 return None;
             }
-            bindings::scx_helper_list_del_init(node);
+            crate::list::del_init(node);
             task_of_list_node(node)
         }
     }
@@ -714,7 +714,7 @@ pub(crate) unsafe fn cancel_deferred_local(p: &TaskScx<'_>) {
     // itself.
     unsafe {
         if (*node).next != node {
-            bindings::scx_helper_list_del_init(node);
+            crate::list::del_init(node);
         }
     }
 }

@@ -313,7 +313,7 @@ impl TaskIter<'_> {
             core::ptr::write_bytes(cursor, 0, 1);
             (*cursor).flags = bindings::SCX_TASK_CURSOR as u32;
             bindings::scx_helper_tasks_lock();
-            bindings::scx_helper_list_add(
+            crate::list::add(
                 core::ptr::addr_of_mut!((*cursor).tasks_node),
                 bindings::scx_helper_tasks_list(),
             );
@@ -343,14 +343,14 @@ impl TaskIter<'_> {
                 let off = core::mem::offset_of!(bindings::sched_ext_entity, tasks_node);
                 let ent = (node as *mut u8).sub(off) as *mut bindings::sched_ext_entity;
                 if (*ent).flags & bindings::SCX_TASK_CURSOR as u32 == 0 {
-                    bindings::scx_helper_list_del_init(me);
-                    bindings::scx_helper_list_add(me, node);
+                    crate::list::del_init(me);
+                    crate::list::add(me, node);
                     return Some(ent);
                 }
                 node = (*node).next;
             }
-            bindings::scx_helper_list_del_init(me);
-            bindings::scx_helper_list_add_tail(me, head);
+            crate::list::del_init(me);
+            crate::list::add_tail(me, head);
             None
         }
     }
@@ -437,7 +437,7 @@ impl Drop for TaskIter<'_> {
         // SAFETY: the cursor is linked; unlink it under the list lock.
         unsafe {
             bindings::scx_helper_tasks_lock();
-            bindings::scx_helper_list_del_init(core::ptr::addr_of_mut!((*self.cursor).tasks_node));
+            crate::list::del_init(core::ptr::addr_of_mut!((*self.cursor).tasks_node));
             bindings::scx_helper_tasks_unlock();
         }
     }
@@ -1033,7 +1033,7 @@ pub(crate) fn post_fork(p: &Task) {
     // SAFETY: the node is free (a new task), and we hold the list lock.
     unsafe {
         bindings::scx_helper_tasks_lock();
-        bindings::scx_helper_list_add_tail(p.tasks_node(), bindings::scx_helper_tasks_list());
+        crate::list::add_tail(p.tasks_node(), bindings::scx_helper_tasks_list());
         bindings::scx_helper_tasks_unlock();
     }
 }
@@ -1076,7 +1076,7 @@ pub(crate) fn free(p: &Task) {
     }
     // SAFETY: we hold the list lock, which protects the node.
     unsafe {
-        bindings::scx_helper_list_del_init(p.tasks_node());
+        crate::list::del_init(p.tasks_node());
         bindings::scx_helper_tasks_unlock_irqrestore(flags);
     }
 }

@@ -45,6 +45,7 @@ mod idle;
 mod kf;
 mod kfuncs;
 mod layout;
+mod list;
 mod ops;
 mod ops_state;
 mod pcpu;
@@ -81,10 +82,8 @@ fn init_early() {
         // SAFETY: single-threaded boot; nothing uses rq->scx yet.
         unsafe {
             dsq::Dsq::init(core::ptr::addr_of_mut!((*rq).scx.local_dsq), dsq::LOCAL);
-            bindings::scx_helper_init_list_head(core::ptr::addr_of_mut!((*rq).scx.runnable_list));
-            bindings::scx_helper_init_list_head(core::ptr::addr_of_mut!(
-                (*rq).scx.ddsp_deferred_locals
-            ));
+            crate::list::init(core::ptr::addr_of_mut!((*rq).scx.runnable_list));
+            crate::list::init(core::ptr::addr_of_mut!((*rq).scx.ddsp_deferred_locals));
             // Hard: on PREEMPT_RT a threaded irq_work could wait behind
             // the RT tasks that the deferred dispatches are for.
             bindings::scx_helper_init_irq_work_hard(
