@@ -1,25 +1,35 @@
 // SPDX-License-Identifier: GPL-2.0
 
-//! This CPU's `current` and per-CPU offset, read inline where C does.
+//! What C reads inline on the scheduling paths and Rust would otherwise
+//! reach through out-of-line helpers: `current`, this CPU's number and
+//! per-CPU offset, another CPU's per-CPU copy, and the `atomic_long_t`
+//! accesses of `ops_state`.
 //!
-//! `current` and `this_cpu_ptr()` are inline functions in C, which Rust
-//! reaches only through out-of-line helpers: a call, a return and a
-//! register shuffle around what on x86-64 is a single %gs-relative load.
-//! The scheduling paths need them dozens of times per context switch
-//! (every kfunc checks the current task's `kf_mask`, every callback finds
-//! this CPU's entry), so on SMP x86-64 they are read here the way C reads
-//! them. Elsewhere the helpers stay, and so does `this_cpu_ptr()` under
-//! `CONFIG_DEBUG_PREEMPT`, whose check that the caller cannot migrate the
-//! inline read would skip.
+//! A helper costs a call, a return and a register shuffle around what is
+//! often a single load. The scheduling paths need these dozens of times
+//! per context switch (every kfunc checks the current task's `kf_mask`,
+//! every callback finds this CPU's entry and rq), so they are done here the
+//! way C does them:
+//!
+//! - `current`, `smp_processor_id()` and `this_cpu_ptr()` on SMP x86-64,
+//!   as %gs-relative loads. Elsewhere the helpers stay, and so do the last
+//!   two under `CONFIG_DEBUG_PREEMPT`, whose check that the caller cannot
+//!   migrate an inline read would skip.
+//! - `per_cpu_ptr()` on every architecture: `__per_cpu_offset[cpu]` added
+//!   to the per-CPU address, as the generic `per_cpu_offset()` does.
+//! - `atomic_long_read()` and `atomic_long_set()` on every architecture,
+//!   where they are `READ_ONCE()` and `WRITE_ONCE()`; the acquire, release
+//!   and cmpxchg forms on x86-64, whose ordering they spell out below.
 //!
 //! The loads address `pcpu_hot` and `this_cpu_off` as 6.12's `PER_CPU_VAR()`
 //! does on SMP x86-64: the per-CPU section is linked at zero, so a per-CPU
 //! symbol's address is the offset of its copies from each CPU's %gs base,
 //! and `relocs` fixes up the RIP-relative reference under KASLR as it does
-//! C's. [`check`] compares both reads with C's at boot.
+//! C's. [`check`] compares the per-CPU reads with C's at boot; the rq
+//! addresses are compared earlier still, before the first use, by
+//! `crate::init_early()`.
 
 use crate::bindings;
-#[cfg(CONFIG_X86_64_SMP)]
 use crate::pcpu::NoPreempt;
 
 /// The running task: `get_current()`.
@@ -47,6 +57,40 @@ pub(crate) fn current() -> *mut bindings::task_struct {
         );
     }
     p
+}
+
+/// The number of the CPU this code runs on, which `np` keeps it on:
+/// `smp_processor_id()`.
+#[inline(always)]
+pub(crate) fn smp_processor_id(np: NoPreempt<'_>) -> u32 {
+    #[cfg(all(CONFIG_X86_64_SMP, not(CONFIG_DEBUG_PREEMPT)))]
+    {
+        const CPU_NUMBER: usize = core::mem::offset_of!(
+            bindings::pcpu_hot,
+            __bindgen_anon_1.__bindgen_anon_1.cpu_number
+        );
+        // `np` is the proof that the number stays this CPU's; the fallback
+        // below also passes it on.
+        let _ = np;
+        let cpu: u32;
+        // SAFETY: `pcpu_hot` is a per-CPU variable, read as in `current()`.
+        // The number is this CPU's while `np` lives, so the compiler may
+        // merge two reads of it, which `pure` allows.
+        unsafe {
+            core::arch::asm!(
+                "movl %gs:{hot}+{off}(%rip), {c:e}",
+                hot = sym bindings::pcpu_hot,
+                off = const CPU_NUMBER,
+                c = out(reg) cpu,
+                options(att_syntax, nostack, preserves_flags, readonly, pure),
+            );
+        }
+        cpu
+    }
+    // With `CONFIG_DEBUG_PREEMPT`, C's checks that the caller cannot
+    // migrate.
+    #[cfg(not(all(CONFIG_X86_64_SMP, not(CONFIG_DEBUG_PREEMPT))))]
+    np.cpu()
 }
 
 /// The address of this CPU's copy of the per-CPU object at `ptr`:
@@ -85,13 +129,201 @@ pub(crate) unsafe fn this_cpu_ptr(ptr: *mut core::ffi::c_void) -> *mut core::ffi
 }
 
 /// Whether the inline reads agree with C's, for the per-CPU address
-/// `area`; the caller proves with `_np` that it stays on this CPU.
-#[cfg(CONFIG_X86_64_SMP)]
-pub(crate) fn check(_np: NoPreempt<'_>, area: *mut core::ffi::c_void) -> bool {
-    // SAFETY: the caller is a task, which it stays while this runs.
-    let cur = unsafe { kernel::task::Task::current() };
-    let c: *const kernel::task::Task = &*cur;
-    // SAFETY: `area` is a per-CPU address, and `_np` keeps us on this CPU.
-    current().cast_const().cast() == c
-        && unsafe { this_cpu_ptr(area) == bindings::scx_helper_this_cpu_ptr(area) }
+/// `area`; the caller proves with `np` that it stays on this CPU.
+// Only the x86-64 reads depend on this CPU; `np` is unused elsewhere.
+#[cfg_attr(not(CONFIG_X86_64_SMP), allow(unused_variables))]
+pub(crate) fn check(np: NoPreempt<'_>, area: *mut core::ffi::c_void) -> bool {
+    #[cfg(CONFIG_X86_64_SMP)]
+    {
+        // SAFETY: the caller is a task, which it stays while this runs.
+        let cur = unsafe { kernel::task::Task::current() };
+        let c: *const kernel::task::Task = &*cur;
+        if current().cast_const().cast() != c || smp_processor_id(np) != np.cpu() {
+            return false;
+        }
+        // SAFETY: `area` is a per-CPU address, and `np` keeps us on this
+        // CPU.
+        if unsafe { this_cpu_ptr(area) != bindings::scx_helper_this_cpu_ptr(area) } {
+            return false;
+        }
+    }
+    crate::rq::possible_cpus().all(|cpu| {
+        let id = cpu.id();
+        // SAFETY: `area` is a per-CPU address, and `cpu` is possible.
+        unsafe { per_cpu_ptr(area, id as u32) == bindings::scx_helper_per_cpu_ptr(area, id) }
+    })
+}
+
+/// Whether the inline `cpu_rq()` ([`crate::rq::Rq::of_cpu`]) finds every
+/// possible CPU's rq where C does. The per-CPU offsets are set up before
+/// `sched_init()`, which calls this before the first rq access.
+pub(crate) fn cpu_rq_agrees() -> bool {
+    crate::rq::possible_cpus().all(|cpu| {
+        // SAFETY: `cpu` is possible.
+        core::ptr::eq(crate::rq::Rq::of_cpu(cpu).as_ptr(), unsafe {
+            bindings::scx_helper_cpu_rq(cpu.id())
+        })
+    })
+}
+
+/// A compiler barrier: C's `barrier()`.
+///
+/// An `asm!` without `nomem` may read and write any memory, so the compiler
+/// moves no access across it; it emits no instruction.
+#[cfg(CONFIG_X86_64)]
+#[inline(always)]
+fn barrier() {
+    // SAFETY: an empty statement, which changes no register or flag.
+    unsafe { core::arch::asm!("", options(nostack, preserves_flags)) };
+}
+
+// The word of an `atomic_long_t` is its first and only field.
+const _: () =
+    assert!(core::mem::size_of::<bindings::atomic_long_t>() == core::mem::size_of::<isize>());
+
+/// `atomic_long_read()`: one load of the whole word, which the compiler may
+/// not tear, repeat or merge. It is `READ_ONCE()` on every architecture
+/// this core builds for.
+///
+/// # Safety
+///
+/// `v` must point to a valid `atomic_long_t`.
+#[inline(always)]
+pub(crate) unsafe fn atomic_long_read(v: *const bindings::atomic_long_t) -> isize {
+    // SAFETY: the caller guarantees `v` is valid; the word is its start.
+    unsafe { core::ptr::read_volatile(v.cast::<isize>()) }
+}
+
+/// `atomic_long_set()`: one store of the whole word, `WRITE_ONCE()`.
+///
+/// # Safety
+///
+/// `v` must point to a valid `atomic_long_t`.
+#[inline(always)]
+pub(crate) unsafe fn atomic_long_set(v: *mut bindings::atomic_long_t, i: isize) {
+    // SAFETY: the caller guarantees `v` is valid; the word is its start.
+    unsafe { core::ptr::write_volatile(v.cast::<isize>(), i) }
+}
+
+/// `atomic_long_read_acquire()`: later accesses are ordered after the load.
+///
+/// x86 orders a load before every later access in hardware, so C's
+/// `smp_load_acquire()` there is the load and a compiler barrier; elsewhere
+/// it needs a fence, and the C helper stays.
+///
+/// # Safety
+///
+/// `v` must point to a valid `atomic_long_t`.
+#[inline(always)]
+pub(crate) unsafe fn atomic_long_read_acquire(v: *const bindings::atomic_long_t) -> isize {
+    #[cfg(CONFIG_X86_64)]
+    {
+        // SAFETY: the caller's guarantee.
+        let i = unsafe { atomic_long_read(v) };
+        barrier();
+        i
+    }
+    #[cfg(not(CONFIG_X86_64))]
+    // SAFETY: the caller's guarantee is the helper's.
+    unsafe {
+        bindings::scx_helper_atomic_long_read_acquire(v) as isize
+    }
+}
+
+/// `atomic_long_set_release()`: earlier accesses are ordered before the
+/// store.
+///
+/// x86 orders every earlier access before a store in hardware, so C's
+/// `smp_store_release()` there is a compiler barrier and the store.
+///
+/// # Safety
+///
+/// `v` must point to a valid `atomic_long_t`.
+#[inline(always)]
+pub(crate) unsafe fn atomic_long_set_release(v: *mut bindings::atomic_long_t, i: isize) {
+    #[cfg(CONFIG_X86_64)]
+    {
+        barrier();
+        // SAFETY: the caller's guarantee.
+        unsafe { atomic_long_set(v, i) }
+    }
+    #[cfg(not(CONFIG_X86_64))]
+    // SAFETY: the caller's guarantee is the helper's.
+    unsafe {
+        bindings::scx_helper_atomic_long_set_release(v, i as _)
+    }
+}
+
+/// `atomic_long_cmpxchg()`: replaces the word with `new` if it is `old`,
+/// fully ordered, and returns the word found: `old` on success. It
+/// serves `atomic_long_try_cmpxchg()`, which C has as the same
+/// instruction.
+///
+/// On x86-64 it is `lock cmpxchgq`, a full barrier; the asm has no
+/// `nomem`, so it is a compiler barrier too, as C's `"memory"` clobber
+/// makes it. C writes the prefix as `LOCK_PREFIX`, which also records the
+/// site so that a kernel booted on one CPU can patch the prefix out; a
+/// plain `lock` is only slower there. Under KASAN the C helper stays: it
+/// checks the access first, and the sanitizer does not see into asm.
+///
+/// # Safety
+///
+/// `v` must point to a valid `atomic_long_t`.
+#[inline(always)]
+pub(crate) unsafe fn atomic_long_cmpxchg(
+    v: *mut bindings::atomic_long_t,
+    old: isize,
+    new: isize,
+) -> isize {
+    #[cfg(all(CONFIG_X86_64, not(CONFIG_KASAN)))]
+    {
+        let found: isize;
+        // SAFETY: the caller guarantees `v` is valid and aligned, as an
+        // `atomic_long_t` is; `lock cmpxchg` compares %rax with the word,
+        // stores `new` if they are equal and leaves the word found in %rax.
+        unsafe {
+            core::arch::asm!(
+                "lock cmpxchgq {new}, ({v})",
+                v = in(reg) v,
+                new = in(reg) new,
+                inout("rax") old => found,
+                options(att_syntax, nostack),
+            );
+        }
+        found
+    }
+    #[cfg(not(all(CONFIG_X86_64, not(CONFIG_KASAN))))]
+    {
+        let mut found = old as _;
+        // SAFETY: the caller's guarantee is the helper's; `found` is a
+        // local, where the helper leaves the word it found on failure.
+        unsafe { bindings::scx_helper_atomic_long_try_cmpxchg(v, &mut found, new as _) };
+        found as isize
+    }
+}
+
+/// The address of `cpu`'s copy of the per-CPU object at `ptr`:
+/// `per_cpu_ptr()`.
+///
+/// Every architecture this core builds for keeps the offsets of the CPUs'
+/// copies in `__per_cpu_offset[]`, set up at boot, as the generic
+/// `per_cpu_offset()` reads them.
+///
+/// # Safety
+///
+/// `ptr` must be a per-CPU address and `cpu` a possible CPU.
+#[inline(always)]
+pub(crate) unsafe fn per_cpu_ptr<T>(ptr: *mut T, cpu: u32) -> *mut T {
+    {
+        // SAFETY: a possible CPU indexes the array in bounds; the entries
+        // are written before the per-CPU areas are used, and never again.
+        let off = unsafe {
+            *core::ptr::addr_of!(bindings::__per_cpu_offset)
+                .cast::<usize>()
+                .add(cpu as usize)
+        };
+        // A per-CPU address points to no object: the copy's address is
+        // computed as an integer, as C does.
+        (ptr as usize).wrapping_add(off) as *mut T
+    }
 }

@@ -6,7 +6,7 @@
 //! `bindgen_parameters`. The `scx_helper_*` functions are the static inlines
 //! and macros that `helpers.c` wraps. Nothing outside this crate sees these
 //! bindings, and only the abstraction modules (`rq`, `task`, `dsq`,
-//! `ops_state`, `kf`, `sync`) use them directly.
+//! `ops_state`, `list`, `arch`, `kf`, `sync`) use them directly.
 
 #[allow(
     dead_code,

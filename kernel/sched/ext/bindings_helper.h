@@ -89,24 +89,16 @@ void scx_helper_task_rq_unlock(struct rq *rq, struct task_struct *p,
 u64 scx_helper_rq_clock_task(struct rq *rq);
 void scx_helper_add_nr_running(struct rq *rq, unsigned int count);
 void scx_helper_sub_nr_running(struct rq *rq, unsigned int count);
-bool scx_helper_task_on_rq_migrating(struct task_struct *p);
 bool scx_helper_tryget_task(struct task_struct *p);
 bool scx_helper_task_dying(struct task_struct *p);
-bool scx_helper_is_idle_task(const struct task_struct *p);
-bool scx_helper_is_migration_disabled(struct task_struct *p);
-bool scx_helper_class_above(const struct sched_class *a,
-			    const struct sched_class *b);
 void scx_helper_set_tsk_need_resched(struct task_struct *p);
 unsigned long scx_helper_task_weight(struct task_struct *p);
 unsigned long scx_helper_load_weight_to_cgroup(unsigned long weight);
 unsigned long scx_helper_lw_weight_to_cgroup(const struct load_weight *lw);
-unsigned long scx_helper_jiffies(void);
 void scx_helper_cond_resched(void);
 
 /* atomic_long_t, for sched_ext_entity.ops_state */
-long scx_helper_atomic_long_read(const atomic_long_t *v);
 long scx_helper_atomic_long_read_acquire(const atomic_long_t *v);
-void scx_helper_atomic_long_set(atomic_long_t *v, long i);
 void scx_helper_atomic_long_set_release(atomic_long_t *v, long i);
 bool scx_helper_atomic_long_try_cmpxchg(atomic_long_t *v, long *old, long new);
 void scx_helper_cpu_relax(void);

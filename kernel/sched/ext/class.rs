@@ -79,8 +79,13 @@ fn ext_class() -> *const bindings::sched_class {
 
 /// Whether `class` is below ext, i.e. the idle class.
 fn class_below_ext(class: *const bindings::sched_class) -> bool {
-    // SAFETY: both are sched class statics.
-    unsafe { bindings::scx_helper_class_above(ext_class(), class) }
+    class_above(ext_class(), class)
+}
+
+/// Whether class `a` ranks above class `b`: `sched_class_above()`. The
+/// linker script lays the classes out from the highest to the lowest.
+fn class_above(a: *const bindings::sched_class, b: *const bindings::sched_class) -> bool {
+    a < b
 }
 
 /// Puts `p` on its rq's runnable list.
@@ -562,8 +567,7 @@ pub(crate) fn enqueue_task(rq: &RqLocked, p: &Task, core_flags: i32) {
         set_task_runnable(rq, p);
         p.set_scx_flag(TASK_QUEUED);
         rq.add_nr_running(1);
-        // SAFETY: `p` is live.
-        if !unsafe { bindings::scx_helper_task_on_rq_migrating(p.as_ptr()) } {
+        if !p.on_rq_migrating() {
             o.runnable(&p, enq_flags);
         }
         if enq_flags & bindings::SCX_ENQ_WAKEUP as u64 != 0 {
@@ -589,8 +593,7 @@ pub(crate) fn dequeue_task(rq: &RqLocked, p: &Task, deq_flags: i32) -> bool {
         update_curr(rq);
         o.stopping(&p, false);
     }
-    // SAFETY: `p` is live.
-    if !unsafe { bindings::scx_helper_task_on_rq_migrating(p.as_ptr()) } {
+    if !p.on_rq_migrating() {
         o.quiescent(&p, deq_flags);
     }
     if deq_flags & bindings::SCX_DEQ_SLEEP as u64 != 0 {
@@ -807,8 +810,7 @@ pub(crate) fn move_from_dsq(
 /// After moving `p` to the local DSQ of `rq`, another CPU's: wakes that CPU
 /// up if it runs a task of a lower class, its idle task say.
 fn resched_if_above(rq: &RqLocked, p: &Task) {
-    // SAFETY: both are sched class statics.
-    if unsafe { bindings::scx_helper_class_above(p.sched_class(), rq.curr().sched_class()) } {
+    if class_above(p.sched_class(), rq.curr().sched_class()) {
         rq.resched_curr();
     }
 }

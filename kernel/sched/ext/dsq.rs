@@ -128,7 +128,7 @@ impl Dsq {
     /// `struct scx_dispatch_q`, which BPF iterators and the C side see.
     pub(crate) fn lock(&self) -> DsqGuard<'_> {
         // SAFETY: the DSQ is initialised, so its lock is.
-        unsafe { bindings::scx_helper_raw_spin_lock(self.lock_ptr()) };
+        unsafe { raw_lock::lock(self.lock_ptr()) };
         // INVARIANT: we hold the lock until the guard drops.
         DsqGuard {
             q: DsqQueue { dsq: self },
@@ -141,9 +141,8 @@ impl Dsq {
     /// that may run with them on (a BPF iterator in any program): the core
     /// takes DSQ locks under rq locks, from interrupts too.
     pub(crate) fn lock_irqsave(&self) -> DsqGuard<'_> {
-        let mut flags = 0;
         // SAFETY: the DSQ is initialised, so its lock is.
-        unsafe { bindings::scx_helper_raw_spin_lock_irqsave(self.lock_ptr(), &mut flags) };
+        let flags = unsafe { raw_lock::lock_irqsave(self.lock_ptr()) };
         // INVARIANT: we hold the lock until the guard drops.
         DsqGuard {
             q: DsqQueue { dsq: self },
@@ -744,8 +743,8 @@ impl Drop for DsqGuard<'_> {
         // SAFETY: the guard holds the lock, taken the way `irq_flags` says.
         unsafe {
             match self.irq_flags {
-                None => bindings::scx_helper_raw_spin_unlock(lock),
-                Some(flags) => bindings::scx_helper_raw_spin_unlock_irqrestore(lock, flags as _),
+                None => raw_lock::unlock(lock),
+                Some(flags) => raw_lock::unlock_irqrestore(lock, flags),
             }
         }
     }
@@ -1097,6 +1096,105 @@ pub(crate) fn destroy_all() {
         match id.checked_add(1) {
             Some(next) => from = next,
             None => break,
+        }
+    }
+}
+
+/// The DSQ lock's operations, the way C reaches them.
+///
+/// `raw_spin_lock()` and friends are macros that C turns into calls of the
+/// out-of-line `_raw_spin_*()` functions, unless the configuration inlines
+/// them (`CONFIG_INLINE_SPIN_*`). Rust calls those functions directly where
+/// they exist, rather than through a helper that calls them, and takes the
+/// helper where they are inline. Lockdep, when configured, is inside them
+/// either way.
+mod raw_lock {
+    use crate::bindings;
+
+    type Lock = bindings::raw_spinlock_t;
+
+    /// `raw_spin_lock()`.
+    ///
+    /// # Safety
+    ///
+    /// `lock` must be an initialized lock, valid until [`unlock`] releases
+    /// it.
+    #[inline(always)]
+    pub(super) unsafe fn lock(lock: *mut Lock) {
+        #[cfg(not(CONFIG_INLINE_SPIN_LOCK))]
+        // SAFETY: the caller's guarantee is the function's.
+        unsafe {
+            bindings::_raw_spin_lock(lock)
+        }
+        #[cfg(CONFIG_INLINE_SPIN_LOCK)]
+        // SAFETY: the caller's guarantee is the helper's.
+        unsafe {
+            bindings::scx_helper_raw_spin_lock(lock)
+        }
+    }
+
+    /// `raw_spin_lock_irqsave()`: returns the interrupt state to restore.
+    ///
+    /// # Safety
+    ///
+    /// As for [`lock`], released by [`unlock_irqrestore`].
+    #[inline(always)]
+    pub(super) unsafe fn lock_irqsave(lock: *mut Lock) -> usize {
+        #[cfg(not(CONFIG_INLINE_SPIN_LOCK_IRQSAVE))]
+        // SAFETY: the caller's guarantee is the function's.
+        unsafe {
+            bindings::_raw_spin_lock_irqsave(lock) as usize
+        }
+        #[cfg(CONFIG_INLINE_SPIN_LOCK_IRQSAVE)]
+        {
+            let mut flags = 0;
+            // SAFETY: the caller's guarantee is the helper's; `flags` is a
+            // local.
+            unsafe { bindings::scx_helper_raw_spin_lock_irqsave(lock, &mut flags) };
+            flags as usize
+        }
+    }
+
+    /// `raw_spin_unlock()`.
+    ///
+    /// 6.12 has no `CONFIG_INLINE_SPIN_UNLOCK`: the unlock is out of line
+    /// when `CONFIG_UNINLINE_SPIN_UNLOCK` is set, which `PREEMPTION` and
+    /// `DEBUG_SPINLOCK` select, and inline otherwise.
+    ///
+    /// # Safety
+    ///
+    /// The caller must hold `lock`, taken with [`lock`].
+    #[inline(always)]
+    pub(super) unsafe fn unlock(lock: *mut Lock) {
+        #[cfg(CONFIG_UNINLINE_SPIN_UNLOCK)]
+        // SAFETY: the caller's guarantee is the function's.
+        unsafe {
+            bindings::_raw_spin_unlock(lock)
+        }
+        #[cfg(not(CONFIG_UNINLINE_SPIN_UNLOCK))]
+        // SAFETY: the caller's guarantee is the helper's.
+        unsafe {
+            bindings::scx_helper_raw_spin_unlock(lock)
+        }
+    }
+
+    /// `raw_spin_unlock_irqrestore()`.
+    ///
+    /// # Safety
+    ///
+    /// The caller must hold `lock`, taken with [`lock_irqsave`], which
+    /// returned `flags`.
+    #[inline(always)]
+    pub(super) unsafe fn unlock_irqrestore(lock: *mut Lock, flags: usize) {
+        #[cfg(not(CONFIG_INLINE_SPIN_UNLOCK_IRQRESTORE))]
+        // SAFETY: the caller's guarantee is the function's.
+        unsafe {
+            bindings::_raw_spin_unlock_irqrestore(lock, flags as _)
+        }
+        #[cfg(CONFIG_INLINE_SPIN_UNLOCK_IRQRESTORE)]
+        // SAFETY: the caller's guarantee is the helper's.
+        unsafe {
+            bindings::scx_helper_raw_spin_unlock_irqrestore(lock, flags as _)
         }
     }
 }

@@ -184,11 +184,6 @@ u64 scx_helper_rq_clock_task(struct rq *rq) { return rq_clock_task(rq); }
 void scx_helper_add_nr_running(struct rq *rq, unsigned int n) { add_nr_running(rq, n); }
 void scx_helper_sub_nr_running(struct rq *rq, unsigned int n) { sub_nr_running(rq, n); }
 
-bool scx_helper_task_on_rq_migrating(struct task_struct *p)
-{
-	return task_on_rq_migrating(p);
-}
-
 /* Fails for a task whose last reference is being dropped. */
 bool scx_helper_tryget_task(struct task_struct *p)
 {
@@ -199,19 +194,6 @@ bool scx_helper_tryget_task(struct task_struct *p)
 bool scx_helper_task_dying(struct task_struct *p)
 {
 	return !refcount_read(&p->usage);
-}
-
-bool scx_helper_is_idle_task(const struct task_struct *p) { return is_idle_task(p); }
-
-bool scx_helper_is_migration_disabled(struct task_struct *p)
-{
-	return is_migration_disabled(p);
-}
-
-bool scx_helper_class_above(const struct sched_class *a,
-			    const struct sched_class *b)
-{
-	return sched_class_above(a, b);
 }
 
 void scx_helper_set_tsk_need_resched(struct task_struct *p) { set_tsk_need_resched(p); }
@@ -235,17 +217,13 @@ unsigned long scx_helper_lw_weight_to_cgroup(const struct load_weight *lw)
 	return sched_weight_to_cgroup(scale_load_down(lw->weight));
 }
 
-unsigned long scx_helper_jiffies(void) { return jiffies; }
 void scx_helper_cond_resched(void) { cond_resched(); }
 
-long scx_helper_atomic_long_read(const atomic_long_t *v) { return atomic_long_read(v); }
-
+/* ops_state's ordered accesses, which Rust has inline on x86-64 only. */
 long scx_helper_atomic_long_read_acquire(const atomic_long_t *v)
 {
 	return atomic_long_read_acquire(v);
 }
-
-void scx_helper_atomic_long_set(atomic_long_t *v, long i) { atomic_long_set(v, i); }
 
 void scx_helper_atomic_long_set_release(atomic_long_t *v, long i)
 {

@@ -26,6 +26,7 @@
 //! sleeps through 2^30 enqueues of the same task, which the rq lock rules out
 //! in practice.
 
+use crate::arch;
 use crate::bindings;
 use kernel::types::Opaque;
 
@@ -143,7 +144,7 @@ impl OpsStateCell {
     /// Reads the word without ordering; for the rq lock holder's own checks.
     pub(crate) fn read(&self) -> OpssWord {
         // SAFETY: `self` borrows a valid word.
-        OpssWord::from_raw(unsafe { bindings::scx_helper_atomic_long_read(self.ptr()) } as isize)
+        OpssWord::from_raw(unsafe { arch::atomic_long_read(self.ptr()) })
     }
 
     /// Reads the word, ordering later accesses to the task after it.
@@ -152,35 +153,31 @@ impl OpsStateCell {
     /// DISPATCHING also observes the task on its DSQ.
     pub(crate) fn read_acquire(&self) -> OpssWord {
         // SAFETY: `self` borrows a valid word.
-        OpssWord::from_raw(
-            unsafe { bindings::scx_helper_atomic_long_read_acquire(self.ptr()) } as isize,
-        )
+        OpssWord::from_raw(unsafe { arch::atomic_long_read_acquire(self.ptr()) })
     }
 
     /// Sets the word without ordering.
     pub(crate) fn set(&self, w: OpssWord) {
         // SAFETY: `self` borrows a valid word.
-        unsafe { bindings::scx_helper_atomic_long_set(self.ptr(), w.to_raw() as _) }
+        unsafe { arch::atomic_long_set(self.ptr(), w.to_raw()) }
     }
 
     /// Sets the word, ordering earlier accesses to the task before it.
     pub(crate) fn set_release(&self, w: OpssWord) {
         // SAFETY: `self` borrows a valid word.
-        unsafe { bindings::scx_helper_atomic_long_set_release(self.ptr(), w.to_raw() as _) }
+        unsafe { arch::atomic_long_set_release(self.ptr(), w.to_raw()) }
     }
 
     /// Replaces `old` with `new` if the word still is `old`; fully ordered.
     ///
     /// Returns the value found on failure.
     pub(crate) fn try_cmpxchg(&self, old: OpssWord, new: OpssWord) -> Result<(), OpssWord> {
-        let mut cur = old.to_raw() as _;
-        // SAFETY: `self` borrows a valid word; `cur` is a local.
-        if unsafe {
-            bindings::scx_helper_atomic_long_try_cmpxchg(self.ptr(), &mut cur, new.to_raw() as _)
-        } {
+        // SAFETY: `self` borrows a valid word.
+        let found = unsafe { arch::atomic_long_cmpxchg(self.ptr(), old.to_raw(), new.to_raw()) };
+        if found == old.to_raw() {
             Ok(())
         } else {
-            Err(OpssWord::from_raw(cur))
+            Err(OpssWord::from_raw(found))
         }
     }
 

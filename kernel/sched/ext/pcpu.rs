@@ -143,7 +143,7 @@ fn area() -> *mut core::ffi::c_void {
 fn entry(cpu: Cpu) -> *mut PerCpu {
     // SAFETY: `area()` is what `alloc_percpu()` returned at boot, and `cpu`
     // is possible.
-    unsafe { bindings::scx_helper_per_cpu_ptr(area(), cpu.id()).cast() }
+    unsafe { crate::arch::per_cpu_ptr(area(), cpu.id() as u32).cast() }
 }
 
 /// The entry of the CPU this code runs on.
@@ -331,6 +331,15 @@ pub(crate) fn init() -> Result {
     if area.is_null() {
         return Err(ENOMEM);
     }
+    // The entries are written below, and every later lookup of one, and of
+    // the current task, is inline: the reads must agree with C's first.
+    let guard = PreemptGuard::new();
+    let ok = crate::arch::check(guard.no_preempt(), area);
+    drop(guard);
+    if !ok {
+        pr_err!("the inline per-CPU reads disagree with C's\n");
+        return Err(EINVAL);
+    }
     // SAFETY: single-threaded at boot; nothing reads `AREA` yet.
     unsafe { *AREA.0.get() = area.cast() };
     let nr_cpus = crate::rq::nr_cpu_ids() as usize;
@@ -350,18 +359,6 @@ pub(crate) fn init() -> Result {
                 kick_waiting: AtomicBool::new(false),
             })
         };
-    }
-    // Every later lookup of this CPU's entry, and of the current task,
-    // reads them inline: the reads must agree with C's.
-    #[cfg(CONFIG_X86_64_SMP)]
-    {
-        let guard = PreemptGuard::new();
-        let ok = crate::arch::check(guard.no_preempt(), area);
-        drop(guard);
-        if !ok {
-            pr_err!("the inline per-CPU reads disagree with C's\n");
-            return Err(EINVAL);
-        }
     }
     Ok(())
 }

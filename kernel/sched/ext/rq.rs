@@ -21,8 +21,17 @@ use kernel::types::Opaque;
 
 /// `nr_cpu_ids`: one more than the highest possible CPU number.
 pub(crate) fn nr_cpu_ids() -> u32 {
-    // SAFETY: `nr_cpu_ids` is fixed after boot.
-    unsafe { bindings::scx_helper_nr_cpu_ids() }
+    #[cfg(not(CONFIG_FORCE_NR_CPUS))]
+    // SAFETY: `nr_cpu_ids` is set during boot, before the core starts, and
+    // never changes after.
+    unsafe {
+        bindings::nr_cpu_ids
+    }
+    #[cfg(CONFIG_FORCE_NR_CPUS)]
+    // SAFETY: a constant.
+    unsafe {
+        bindings::scx_helper_nr_cpu_ids()
+    }
 }
 
 /// A possible CPU.
@@ -61,7 +70,7 @@ impl Cpu {
     /// The CPU this code runs on, which `np` keeps from changing.
     pub(crate) fn current(np: NoPreempt<'_>) -> Cpu {
         // INVARIANT: the CPU we run on is possible.
-        Cpu(np.cpu() as i32)
+        Cpu(crate::arch::smp_processor_id(np) as i32)
     }
 
     /// The CPU number.
@@ -188,9 +197,14 @@ unsafe impl Sync for Rq {}
 impl Rq {
     /// The rq of `cpu`.
     pub(crate) fn of_cpu(cpu: Cpu) -> &'static Rq {
-        // SAFETY: `cpu` is possible, and runqueues are per-CPU statics that
-        // live forever.
-        unsafe { Rq::from_raw(bindings::scx_helper_cpu_rq(cpu.id())) }
+        // SAFETY: `runqueues` is a per-CPU variable and `cpu` is possible,
+        // so this is `cpu_rq(cpu)`; runqueues live forever.
+        unsafe {
+            Rq::from_raw(crate::arch::per_cpu_ptr(
+                core::ptr::addr_of_mut!(bindings::runqueues),
+                cpu.id() as u32,
+            ))
+        }
     }
 
     /// The rq `ptr` points to.

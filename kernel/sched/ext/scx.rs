@@ -68,6 +68,10 @@ fn init_early() {
     if layout::check().is_err() {
         panic!("sched_ext: the Rust bindings disagree with C on struct layout");
     }
+    // Every rq below and later is found inline.
+    if !arch::cpu_rq_agrees() {
+        panic!("sched_ext: the inline cpu_rq() disagrees with C's");
+    }
     for cpu in rq::possible_cpus() {
         let rq = rq::Rq::of_cpu(cpu);
         // The C core cannot boot without them either (it BUG()s).

@@ -204,16 +204,30 @@ impl Task {
         unsafe { bindings::scx_helper_task_dying(self.as_ptr()) }
     }
 
-    /// Whether this is an idle task that has started idling (`PF_IDLE`).
+    /// Whether this is an idle task that has started idling (`PF_IDLE`):
+    /// `is_idle_task()`.
     pub(crate) fn is_idle(&self) -> bool {
-        // SAFETY: `self` is a live task.
-        unsafe { bindings::scx_helper_is_idle_task(self.as_ptr()) }
+        self.pf_flags() & bindings::PF_IDLE != 0
     }
 
-    /// Whether migration is disabled for the task.
+    /// Whether migration is disabled for the task:
+    /// `is_migration_disabled()`.
     pub(crate) fn migration_disabled(&self) -> bool {
-        // SAFETY: `self` is a live task.
-        unsafe { bindings::scx_helper_is_migration_disabled(self.as_ptr()) }
+        // SAFETY: `self` is a live task, so the field is valid to read. A
+        // plain read, as C's: only the task itself changes the count, and
+        // the callers ask about a task that waits on a DSQ, not running, so
+        // the count cannot change under them.
+        unsafe { (*self.as_ptr()).migration_disabled != 0 }
+    }
+
+    /// Whether the task is between two rqs, taken off one to be put on
+    /// another (`TASK_ON_RQ_MIGRATING`): `task_on_rq_migrating()`.
+    pub(crate) fn on_rq_migrating(&self) -> bool {
+        // SAFETY: `self` is a live task; `on_rq` changes under the rq lock,
+        // and a volatile read is C's READ_ONCE().
+        let on_rq =
+            unsafe { core::ptr::read_volatile(core::ptr::addr_of!((*self.as_ptr()).on_rq)) };
+        on_rq == bindings::TASK_ON_RQ_MIGRATING as i32
     }
 
     /// Whether an affinity change is moving the task

@@ -48,9 +48,14 @@ static WATCHDOG: Watchdog = Watchdog {
 };
 
 /// The current time in jiffies.
+///
+/// `jiffies` is a `volatile unsigned long` in C, which the timer tick
+/// updates; read it the same way, inline, as C code does on every enqueue.
+#[inline(always)]
 pub(crate) fn jiffies() -> usize {
-    // SAFETY: reading jiffies has no preconditions.
-    unsafe { bindings::scx_helper_jiffies() as usize }
+    // SAFETY: `jiffies` is a kernel-lifetime variable that is only ever
+    // written whole; a volatile load of it is C's read.
+    unsafe { core::ptr::read_volatile(core::ptr::addr_of!(bindings::jiffies)) as usize }
 }
 
 /// Whether `a` is after `b`, across a wrap of the jiffies counter.
