@@ -710,15 +710,15 @@ suite_checkpatch() {
 # the x86_64 kernels: the kfuncs, their sets and flags, struct_ops, the types
 # BTF shows them, the symbols tools attach to.  The C core is the reference.
 
-# abi_compare DIR: compare the built x86_64 kernels, from the sources in
-# $SRC; the output goes to DIR/abi.txt, the script's exit status (0: no
-# difference, 1: differences, 2: an input it could not read) to
-# DIR/abi.status and is returned.
+# abi_compare DIR: compare the built x86_64 kernels of this run's
+# configuration variant, from the sources in $SRC; the output goes to
+# DIR/abi.txt, the script's exit status (0: no difference, 1: differences,
+# 2: an input it could not read) to DIR/abi.status and is returned.
 abi_compare() {
-	local dir=$1 rc=0
+	local dir=$1 rc=0 v=${CONFIG_VARIANT:+-$CONFIG_VARIANT}
 	mkdir -p "$dir"
 	python3 "$HARNESS/abi.py" \
-		--c "$BUILD/obj/x86_64-c/vmlinux" --rust "$BUILD/obj/x86_64-rust/vmlinux" \
+		--c "$BUILD/obj/x86_64-c$v/vmlinux" --rust "$BUILD/obj/x86_64-rust$v/vmlinux" \
 		--c-src "$SRC/kernel/sched/ext.c" --rust-src "$SRC/kernel/sched/ext_abi.c" \
 		>"$dir/abi.txt" 2>&1 || rc=$?
 	echo "exit=$rc" >"$dir/abi.status"
@@ -730,15 +730,16 @@ abi_compare() {
 # when it fails.  Like any row, it fails make check only once it is on the
 # expected-pass list.
 suite_abi() {
-	local dir=$RUNDIR/abi c missing=()
+	local dir=$RUNDIR/abi c missing=() v=${CONFIG_VARIANT:+-$CONFIG_VARIANT}
 	[[ " $* " == *" x86_64/rust "* && " $* " == *" x86_64/c "* ]] || return 0
 	ARCH=x86_64 IMPL=rust plan abi btf-parity
-	for c in x86_64-rust x86_64-c; do
+	# A variant's kernels (make check CONFIG=debug) are compared as built.
+	for c in "x86_64-rust$v" "x86_64-c$v"; do
 		[ -f "$RUNDIR/$c/kernel.built" ] || missing+=("$c")
 	done
 	if [ "${#missing[@]}" -gt 0 ]; then
 		python3 "$HARNESS/results.py" --results "$RESULTS" --run "$RUN_ID" fail \
-			--arch x86_64 --impl rust --config x86_64-rust \
+			--arch x86_64 --impl rust --config "x86_64-rust$v" \
 			--base "$(base_version 2>/dev/null || echo unknown)" --suite abi --test btf-parity \
 			--reason "not run: this run did not build the ${missing[*]} kernel"
 		return 0
@@ -746,7 +747,7 @@ suite_abi() {
 	msg "comparing the BPF ABI of the x86_64 Rust core with the C core's; output in $dir/abi.txt"
 	abi_compare "$dir" || true
 	python3 "$HARNESS/results.py" --results "$RESULTS" --run "$RUN_ID" abi "$dir" \
-		--arch x86_64 --impl rust --config x86_64-rust --base "$(base_version)"
+		--arch x86_64 --impl rust --config "x86_64-rust$v" --base "$(base_version)"
 }
 
 # make abi: both x86_64 kernels, built as make check builds them, then the
