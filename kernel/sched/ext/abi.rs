@@ -346,7 +346,7 @@ pub(crate) unsafe fn init_entity(scx: *mut bindings::sched_ext_entity) {
     unsafe {
         core::ptr::write_bytes(scx, 0, 1);
         crate::list::init(core::ptr::addr_of_mut!((*scx).dsq_list.node));
-        bindings::scx_helper_rb_clear_node(core::ptr::addr_of_mut!((*scx).dsq_priq));
+        crate::list::rb_clear_node(core::ptr::addr_of_mut!((*scx).dsq_priq));
         crate::list::init(core::ptr::addr_of_mut!((*scx).runnable_node));
         crate::list::init(core::ptr::addr_of_mut!((*scx).tasks_node));
         (*scx).sticky_cpu = -1;

@@ -19,7 +19,12 @@
 //!   to the per-CPU address, as the generic `per_cpu_offset()` does.
 //! - `atomic_long_read()` and `atomic_long_set()` on every architecture,
 //!   where they are `READ_ONCE()` and `WRITE_ONCE()`; the acquire, release
-//!   and cmpxchg forms on x86-64, whose ordering they spell out below.
+//!   and cmpxchg forms on x86-64, whose ordering they spell out below, and
+//!   `smp_load_acquire()`/`smp_store_release()` of a word there.
+//! - Static keys, by their count, and `cpu_to_node()`.
+//! - `test_bit()` on every architecture, a load; the atomic `set_bit()`,
+//!   `clear_bit()` and `test_and_clear_bit()` on x86-64, as C's `lock`ed
+//!   instructions. The cpumask operations are built on them.
 //!
 //! The loads address `pcpu_hot` and `this_cpu_off` as 6.12's `PER_CPU_VAR()`
 //! does on SMP x86-64: the per-CPU section is linked at zero, so a per-CPU
@@ -217,11 +222,10 @@ pub(crate) unsafe fn atomic_long_set(v: *mut bindings::atomic_long_t, i: isize) 
 #[inline(always)]
 pub(crate) unsafe fn atomic_long_read_acquire(v: *const bindings::atomic_long_t) -> isize {
     #[cfg(CONFIG_X86_64)]
-    {
-        // SAFETY: the caller's guarantee.
-        let i = unsafe { atomic_long_read(v) };
-        barrier();
-        i
+    // SAFETY: the caller's guarantee; the word is the `atomic_long_t`'s
+    // start.
+    unsafe {
+        load_acquire(v.cast::<usize>()) as isize
     }
     #[cfg(not(CONFIG_X86_64))]
     // SAFETY: the caller's guarantee is the helper's.
@@ -242,10 +246,9 @@ pub(crate) unsafe fn atomic_long_read_acquire(v: *const bindings::atomic_long_t)
 #[inline(always)]
 pub(crate) unsafe fn atomic_long_set_release(v: *mut bindings::atomic_long_t, i: isize) {
     #[cfg(CONFIG_X86_64)]
-    {
-        barrier();
-        // SAFETY: the caller's guarantee.
-        unsafe { atomic_long_set(v, i) }
+    // SAFETY: as in `atomic_long_read_acquire()`.
+    unsafe {
+        store_release(v.cast::<usize>(), i as usize)
     }
     #[cfg(not(CONFIG_X86_64))]
     // SAFETY: the caller's guarantee is the helper's.
@@ -263,8 +266,9 @@ pub(crate) unsafe fn atomic_long_set_release(v: *mut bindings::atomic_long_t, i:
 /// `nomem`, so it is a compiler barrier too, as C's `"memory"` clobber
 /// makes it. C writes the prefix as `LOCK_PREFIX`, which also records the
 /// site so that a kernel booted on one CPU can patch the prefix out; a
-/// plain `lock` is only slower there. Under KASAN the C helper stays: it
-/// checks the access first, and the sanitizer does not see into asm.
+/// plain `lock` is only slower there. Under KASAN and KCSAN the C helper
+/// stays: it checks the access first, and the sanitizers do not see into
+/// asm.
 ///
 /// # Safety
 ///
@@ -275,7 +279,7 @@ pub(crate) unsafe fn atomic_long_cmpxchg(
     old: isize,
     new: isize,
 ) -> isize {
-    #[cfg(all(CONFIG_X86_64, not(CONFIG_KASAN)))]
+    #[cfg(all(CONFIG_X86_64, not(CONFIG_KASAN), not(CONFIG_KCSAN)))]
     {
         let found: isize;
         // SAFETY: the caller guarantees `v` is valid and aligned, as an
@@ -292,7 +296,7 @@ pub(crate) unsafe fn atomic_long_cmpxchg(
         }
         found
     }
-    #[cfg(not(all(CONFIG_X86_64, not(CONFIG_KASAN))))]
+    #[cfg(not(all(CONFIG_X86_64, not(CONFIG_KASAN), not(CONFIG_KCSAN))))]
     {
         let mut found = old as _;
         // SAFETY: the caller's guarantee is the helper's; `found` is a
@@ -325,5 +329,213 @@ pub(crate) unsafe fn per_cpu_ptr<T>(ptr: *mut T, cpu: u32) -> *mut T {
         // A per-CPU address points to no object: the copy's address is
         // computed as an integer, as C does.
         (ptr as usize).wrapping_add(off) as *mut T
+    }
+}
+
+/// `smp_load_acquire()` of a word on x86-64: later accesses are ordered
+/// after the load. x86 orders a load before every later access in
+/// hardware, so it is the load and a compiler barrier, as in C.
+///
+/// # Safety
+///
+/// `p` must be valid for reads and aligned.
+#[cfg(CONFIG_X86_64)]
+#[inline(always)]
+pub(crate) unsafe fn load_acquire(p: *const usize) -> usize {
+    // SAFETY: the caller's guarantee; a volatile load of an aligned word
+    // is one load, never torn.
+    let v = unsafe { core::ptr::read_volatile(p) };
+    barrier();
+    v
+}
+
+/// `smp_store_release()` of a word on x86-64: earlier accesses are ordered
+/// before the store, which x86 does in hardware; a compiler barrier and
+/// the store.
+///
+/// # Safety
+///
+/// `p` must be valid for writes and aligned.
+#[cfg(CONFIG_X86_64)]
+#[inline(always)]
+pub(crate) unsafe fn store_release(p: *mut usize, v: usize) {
+    barrier();
+    // SAFETY: the caller's guarantee; the store is whole.
+    unsafe { core::ptr::write_volatile(p, v) }
+}
+
+/// Whether the static key `key` is on: `static_key_enabled()`.
+///
+/// C tests a key with a jump the kernel patches when the key changes; Rust
+/// reads the key's count, as C's `static_key_enabled()` does where it
+/// needs the value. While the key is first switched on, the count is -1,
+/// which `static_key_count()` reports as on; so does this. C's sites are
+/// patched one by one meanwhile, so every user of a key already tolerates
+/// seeing it on at one site and off at another.
+///
+/// # Safety
+///
+/// `key` must point to a static key.
+#[inline(always)]
+pub(crate) unsafe fn static_key_enabled(key: *const bindings::static_key) -> bool {
+    // SAFETY: the caller's guarantee; `enabled` is an `atomic_t`, whose
+    // `atomic_read()` is a `READ_ONCE()` of the counter.
+    unsafe { core::ptr::read_volatile(core::ptr::addr_of!((*key).enabled.counter)) != 0 }
+}
+
+/// The NUMA node of `cpu`: `cpu_to_node()`.
+///
+/// With `CONFIG_USE_PERCPU_NUMA_NODE_ID` it is `cpu`'s copy of the per-CPU
+/// `numa_node`; without NUMA every CPU is on node 0. Any other
+/// configuration keeps the helper, and so does
+/// `CONFIG_DEBUG_PER_CPU_MAPS`, under which x86 reads another map and
+/// warns of a read before it is set up.
+///
+/// # Safety
+///
+/// `cpu` must be a possible CPU.
+#[inline(always)]
+pub(crate) unsafe fn cpu_to_node(cpu: u32) -> i32 {
+    #[cfg(all(CONFIG_USE_PERCPU_NUMA_NODE_ID, not(CONFIG_DEBUG_PER_CPU_MAPS)))]
+    // SAFETY: `numa_node` is a per-CPU variable and `cpu` possible, by the
+    // caller's guarantee; it is set as each CPU is brought up, whole.
+    unsafe {
+        core::ptr::read_volatile(per_cpu_ptr(
+            core::ptr::addr_of_mut!(bindings::numa_node),
+            cpu,
+        ))
+    }
+    #[cfg(not(CONFIG_NUMA))]
+    {
+        let _ = cpu;
+        0
+    }
+    #[cfg(all(
+        CONFIG_NUMA,
+        any(not(CONFIG_USE_PERCPU_NUMA_NODE_ID), CONFIG_DEBUG_PER_CPU_MAPS)
+    ))]
+    // SAFETY: as above.
+    unsafe {
+        bindings::scx_helper_cpu_to_node(cpu as i32)
+    }
+}
+
+const BITS_PER_LONG: usize = usize::BITS as usize;
+
+/// The word of the bitmap `bits` that holds bit `nr`.
+///
+/// # Safety
+///
+/// `bits` must point to a bitmap of more than `nr` bits.
+#[inline(always)]
+unsafe fn bit_word(bits: *const usize, nr: usize) -> *const usize {
+    // SAFETY: the word is in the bitmap, by the caller's guarantee.
+    unsafe { bits.add(nr / BITS_PER_LONG) }
+}
+
+/// Whether bit `nr` of the bitmap `bits` is set: `test_bit()`, one load of
+/// the word, as every architecture this core builds for has it.
+///
+/// # Safety
+///
+/// `bits` must point to a bitmap of more than `nr` bits, which others
+/// change only with atomic bit operations.
+#[inline(always)]
+pub(crate) unsafe fn test_bit(nr: usize, bits: *const usize) -> bool {
+    // SAFETY: the caller's guarantee; a volatile load of the word is whole.
+    let word = unsafe { core::ptr::read_volatile(bit_word(bits, nr)) };
+    word >> (nr % BITS_PER_LONG) & 1 != 0
+}
+
+/// Sets bit `nr` of `bits` atomically: `set_bit()`, a `lock bts` on
+/// x86-64 as in C, with the `"memory"` clobber that makes it a compiler
+/// barrier. Under KASAN or KCSAN, which check the access before C's asm
+/// and do not see into Rust's, and on other architectures, `None`: the
+/// caller uses the C helper.
+///
+/// # Safety
+///
+/// `bits` must point to a bitmap of more than `nr` bits.
+#[inline(always)]
+pub(crate) unsafe fn set_bit(nr: usize, bits: *mut usize) -> Option<()> {
+    #[cfg(all(CONFIG_X86_64, not(CONFIG_KASAN), not(CONFIG_KCSAN)))]
+    {
+        // SAFETY: the caller's guarantee; `bts` with a register operand
+        // addresses the bit string at `bits`, and the word it changes is
+        // in the bitmap.
+        unsafe {
+            core::arch::asm!(
+                "lock btsq {nr}, ({bits})",
+                bits = in(reg) bits,
+                nr = in(reg) nr,
+                options(att_syntax, nostack),
+            );
+        }
+        Some(())
+    }
+    #[cfg(not(all(CONFIG_X86_64, not(CONFIG_KASAN), not(CONFIG_KCSAN))))]
+    {
+        let _ = (nr, bits);
+        None
+    }
+}
+
+/// Clears bit `nr` of `bits` atomically: `clear_bit()`, as [`set_bit`]
+/// sets it, with `lock btr`.
+///
+/// # Safety
+///
+/// `bits` must point to a bitmap of more than `nr` bits.
+#[inline(always)]
+pub(crate) unsafe fn clear_bit(nr: usize, bits: *mut usize) -> Option<()> {
+    #[cfg(all(CONFIG_X86_64, not(CONFIG_KASAN), not(CONFIG_KCSAN)))]
+    {
+        // SAFETY: as in `set_bit()`.
+        unsafe {
+            core::arch::asm!(
+                "lock btrq {nr}, ({bits})",
+                bits = in(reg) bits,
+                nr = in(reg) nr,
+                options(att_syntax, nostack),
+            );
+        }
+        Some(())
+    }
+    #[cfg(not(all(CONFIG_X86_64, not(CONFIG_KASAN), not(CONFIG_KCSAN))))]
+    {
+        let _ = (nr, bits);
+        None
+    }
+}
+
+/// Clears bit `nr` of `bits` atomically and returns whether it was set:
+/// `test_and_clear_bit()`, a fully ordered `lock btr` whose carry flag is
+/// the old bit. `None` where [`set_bit`] is.
+///
+/// # Safety
+///
+/// `bits` must point to a bitmap of more than `nr` bits.
+#[inline(always)]
+pub(crate) unsafe fn test_and_clear_bit(nr: usize, bits: *mut usize) -> Option<bool> {
+    #[cfg(all(CONFIG_X86_64, not(CONFIG_KASAN), not(CONFIG_KCSAN)))]
+    {
+        let old: u8;
+        // SAFETY: as in `set_bit()`; `setc` reads the carry `btr` left.
+        unsafe {
+            core::arch::asm!(
+                "lock btrq {nr}, ({bits})",
+                "setc {old}",
+                bits = in(reg) bits,
+                nr = in(reg) nr,
+                old = out(reg_byte) old,
+                options(att_syntax, nostack),
+            );
+        }
+        Some(old != 0)
+    }
+    #[cfg(not(all(CONFIG_X86_64, not(CONFIG_KASAN), not(CONFIG_KCSAN))))]
+    {
+        let _ = (nr, bits);
+        None
     }
 }

@@ -82,11 +82,12 @@ void scx_helper_cpumask_or(struct cpumask *dst, const struct cpumask *a,
 void scx_helper_cpumask_andnot(struct cpumask *dst, const struct cpumask *a,
 			       const struct cpumask *b);
 void scx_helper_assert_rq_held(struct rq *rq);
-void scx_helper_rq_unpin(struct rq *rq, struct rq_flags *rf);
-void scx_helper_rq_repin(struct rq *rq, struct rq_flags *rf);
+#ifdef CONFIG_LOCKDEP
+void scx_helper_rq_lockdep_unpin(struct rq *rq, struct rq_flags *rf);
+void scx_helper_rq_lockdep_repin(struct rq *rq, struct rq_flags *rf);
+#endif
 void scx_helper_task_rq_unlock(struct rq *rq, struct task_struct *p,
 			       struct rq_flags *rf);
-u64 scx_helper_rq_clock_task(struct rq *rq);
 void scx_helper_add_nr_running(struct rq *rq, unsigned int count);
 void scx_helper_sub_nr_running(struct rq *rq, unsigned int count);
 bool scx_helper_tryget_task(struct task_struct *p);
@@ -133,9 +134,6 @@ void scx_helper_init_list_head(struct list_head *list);
 void scx_helper_list_add(struct list_head *new, struct list_head *head);
 void scx_helper_list_add_tail(struct list_head *new, struct list_head *head);
 void scx_helper_list_del_init(struct list_head *entry);
-void scx_helper_rb_link_node(struct rb_node *node, struct rb_node *parent,
-			     struct rb_node **link);
-void scx_helper_rb_clear_node(struct rb_node *node);
 
 /* cpumasks */
 bool scx_helper_cpumask_test_cpu(int cpu, const struct cpumask *mask);
@@ -146,8 +144,6 @@ void scx_helper_cpumask_copy(struct cpumask *dst, const struct cpumask *src);
 bool scx_helper_cpumask_empty(const struct cpumask *mask);
 int scx_helper_cpumask_any_and_distribute(const struct cpumask *a,
 					  const struct cpumask *b);
-const struct cpumask *scx_helper_cpu_online_mask(void);
-const struct cpumask *scx_helper_cpu_possible_mask(void);
 const struct cpumask *scx_helper_task_cpus_ptr(const struct task_struct *p);
 bool scx_helper_cpu_online(int cpu);
 bool scx_helper_cpu_active(int cpu);
@@ -193,7 +189,6 @@ raw_spinlock_t *scx_helper_rq_lockp(struct rq *rq);
 
 /* core scheduling */
 #ifdef CONFIG_SCHED_CORE
-bool scx_helper_sched_core_enabled(struct rq *rq);
 bool scx_helper_sched_core_disabled(void);
 u64 scx_helper_sched_clock_cpu(int cpu);
 #endif

@@ -116,9 +116,9 @@ fn clr_task_runnable(p: TaskScx<'_>, reset_runnable_at: bool) {
 /// the dispatch order within each local DSQ. Spurious updates are harmless.
 fn touch_core_sched<'t>(rq: &RqLocked, p: &impl TaskOwner<'t>) {
     #[cfg(CONFIG_SCHED_CORE)]
-    // SAFETY: reads a static key. Cheaper than sched_core_enabled(), and
-    // a stamp too many does no harm.
-    if !unsafe { bindings::scx_helper_sched_core_disabled() } {
+    // Cheaper than sched_core_enabled(), and a stamp too many does no
+    // harm.
+    if !crate::rq::sched_core_disabled() {
         // SAFETY: the clock of the CPU whose rq lock we hold.
         p.set_core_sched_at(unsafe { bindings::scx_helper_sched_clock_cpu(rq.cpu().id()) });
     }
@@ -130,8 +130,8 @@ fn touch_core_sched<'t>(rq: &RqLocked, p: &impl TaskOwner<'t>) {
 /// itself: the stamps then keep each local DSQ FIFO in [`prio_less`].
 fn touch_core_sched_dispatch<'t>(rq: &RqLocked, p: &impl TaskOwner<'t>) {
     #[cfg(CONFIG_SCHED_CORE)]
-    // SAFETY: reads a static key; the table is only read when it is on.
-    if !unsafe { bindings::scx_helper_sched_core_disabled() }
+    // The table is only read when core scheduling is on.
+    if !crate::rq::sched_core_disabled()
         && ops::get(rq.no_preempt())
             .table()
             .core_sched_before
@@ -1036,8 +1036,7 @@ fn balance_one(np: NoPreempt<'_>, rq: &mut RqLocked, prev: &Task) -> bool {
 /// to have.
 #[cfg(CONFIG_SCHED_CORE)]
 fn balance_siblings(np: NoPreempt<'_>, rq: &mut RqLocked) {
-    // SAFETY: `rq` is locked, which `rq->core_enabled` changes under.
-    if !unsafe { bindings::scx_helper_sched_core_enabled(rq.rq().as_ptr()) } {
+    if !crate::rq::sched_core_enabled(rq) {
         return;
     }
     let me = rq.cpu();
@@ -1080,7 +1079,7 @@ pub(crate) fn balance(
 ) -> i32 {
     // balance_one() may drop the rq lock; the core pinned it.
     // SAFETY: `rf` is the core's pin cookie for the lock we hold.
-    unsafe { bindings::scx_helper_rq_unpin(rq.rq().as_ptr(), rf) };
+    unsafe { rq.unpin(rf) };
     let home = rq.rq();
     let ret = balance_one(np, rq, prev);
     #[cfg(CONFIG_SCHED_CORE)]
@@ -1092,7 +1091,7 @@ pub(crate) fn balance(
         rq.switch(home);
     }
     // SAFETY: as above; the lock is held again.
-    unsafe { bindings::scx_helper_rq_repin(rq.rq().as_ptr(), rf) };
+    unsafe { rq.repin(rf) };
     ret as i32
 }
 

@@ -285,7 +285,7 @@ impl<'a> DsqQueue<'a> {
                         };
                     }
                     let rb = rb_node(&p);
-                    bindings::scx_helper_rb_link_node(rb, parent, link);
+                    crate::list::rb_link_node(rb, parent, link);
                     bindings::rb_insert_color(rb, root);
                     // Keep the list in vtime order too: right after the
                     // task that precedes us in the tree, or first.
@@ -336,7 +336,7 @@ impl<'a> DsqQueue<'a> {
             let ent = p.entity();
             if (*ent).dsq_flags & ON_PRIQ != 0 {
                 bindings::rb_erase(rb_node(p), ptr::addr_of_mut!((*self.raw()).priq));
-                bindings::scx_helper_rb_clear_node(rb_node(p));
+                crate::list::rb_clear_node(rb_node(p));
                 (*ent).dsq_flags &= !ON_PRIQ;
             }
             crate::list::del_init(list_node(p));
@@ -773,7 +773,7 @@ pub(crate) fn global_of(cpu: Cpu) -> &'static Dsq {
     // SAFETY: a possible CPU's node is a possible node, whose DSQ `init()`
     // set up at boot and nobody frees (see `GlobalDsqs`).
     unsafe {
-        let node = bindings::scx_helper_cpu_to_node(cpu.id());
+        let node = crate::arch::cpu_to_node(cpu.id() as u32);
         Dsq::from_raw(*(*GLOBAL_DSQS.0.get()).add(node as usize))
     }
 }

@@ -171,8 +171,21 @@ bool scx_helper_task_migration_pending(const struct task_struct *p)
 }
 
 void scx_helper_assert_rq_held(struct rq *rq) { lockdep_assert_rq_held(rq); }
-void scx_helper_rq_unpin(struct rq *rq, struct rq_flags *rf) { rq_unpin_lock(rq, rf); }
-void scx_helper_rq_repin(struct rq *rq, struct rq_flags *rf) { rq_repin_lock(rq, rf); }
+#ifdef CONFIG_LOCKDEP
+/*
+ * Lockdep's half of rq_unpin_lock() and rq_repin_lock(); the Rust core
+ * does the rest (the clock update flags) inline.
+ */
+void scx_helper_rq_lockdep_unpin(struct rq *rq, struct rq_flags *rf)
+{
+	lockdep_unpin_lock(__rq_lockp(rq), rf->cookie);
+}
+
+void scx_helper_rq_lockdep_repin(struct rq *rq, struct rq_flags *rf)
+{
+	lockdep_repin_lock(__rq_lockp(rq), rf->cookie);
+}
+#endif
 
 void scx_helper_task_rq_unlock(struct rq *rq, struct task_struct *p,
 			       struct rq_flags *rf)
@@ -180,7 +193,6 @@ void scx_helper_task_rq_unlock(struct rq *rq, struct task_struct *p,
 	task_rq_unlock(rq, p, rf);
 }
 
-u64 scx_helper_rq_clock_task(struct rq *rq) { return rq_clock_task(rq); }
 void scx_helper_add_nr_running(struct rq *rq, unsigned int n) { add_nr_running(rq, n); }
 void scx_helper_sub_nr_running(struct rq *rq, unsigned int n) { sub_nr_running(rq, n); }
 
@@ -295,14 +307,6 @@ void scx_helper_list_add_tail(struct list_head *new, struct list_head *head)
 
 void scx_helper_list_del_init(struct list_head *entry) { list_del_init(entry); }
 
-void scx_helper_rb_link_node(struct rb_node *node, struct rb_node *parent,
-			     struct rb_node **link)
-{
-	rb_link_node(node, parent, link);
-}
-
-void scx_helper_rb_clear_node(struct rb_node *node) { RB_CLEAR_NODE(node); }
-
 bool scx_helper_cpumask_test_cpu(int cpu, const struct cpumask *mask)
 {
 	return cpumask_test_cpu(cpu, mask);
@@ -330,14 +334,15 @@ int scx_helper_cpumask_any_and_distribute(const struct cpumask *a,
 	return cpumask_any_and_distribute(a, b);
 }
 
-const struct cpumask *scx_helper_cpu_online_mask(void) { return cpu_online_mask; }
-const struct cpumask *scx_helper_cpu_possible_mask(void) { return cpu_possible_mask; }
-
 const struct cpumask *scx_helper_task_cpus_ptr(const struct task_struct *p)
 {
 	return p->cpus_ptr;
 }
 
+/*
+ * The CPU masks, the static keys and p->cpus_ptr are read inline by the
+ * Rust core; the KUnit suite compares those reads with these.
+ */
 bool scx_helper_cpu_online(int cpu) { return cpu_online(cpu); }
 bool scx_helper_cpu_active(int cpu) { return cpu_active(cpu); }
 unsigned int scx_helper_nr_cpu_ids(void) { return nr_cpu_ids; }
@@ -548,7 +553,6 @@ void scx_helper_warn(const char *msg)
  * (sched_clock_cpu() is an inline without an unstable sched_clock).
  */
 #ifdef CONFIG_SCHED_CORE
-bool scx_helper_sched_core_enabled(struct rq *rq) { return sched_core_enabled(rq); }
 bool scx_helper_sched_core_disabled(void) { return sched_core_disabled(); }
 u64 scx_helper_sched_clock_cpu(int cpu) { return sched_clock_cpu(cpu); }
 #endif

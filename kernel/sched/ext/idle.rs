@@ -18,7 +18,7 @@
 use crate::bindings;
 use crate::ops::{self, Ops};
 use crate::pcpu::NoPreempt;
-use crate::rq::{Cpu, RqLocked};
+use crate::rq::{Cpu, CpuSet, RqLocked};
 use crate::task::Task;
 use core::sync::atomic::{AtomicBool, Ordering};
 use kernel::types::Opaque;
@@ -28,6 +28,18 @@ struct IdleMask(Opaque<bindings::cpumask>);
 // SAFETY: the cpumask is only accessed with atomic bit operations.
 unsafe impl Sync for IdleMask {}
 
+/// The idle CPUs, for their bit operations.
+///
+/// `IDLE_SMT` has none: the whole-core updates change it racily with
+/// whole-mask operations, so it is not a `CpuSet`.
+fn idle_cpus() -> CpuSet<'static> {
+    // SAFETY: a static mask of possible CPUs. Whole-mask writes (`init()`
+    // at boot, the copy in `reset_for_enable()`) happen before any CPU
+    // tracks idleness in it; after them, only atomic bit operations
+    // change it.
+    unsafe { CpuSet::from_raw(IDLE_CPUS.0.get()) }
+}
+
 static IDLE_CPUS: IdleMask = IdleMask(Opaque::uninit());
 /// The CPUs whose whole core is idle; used only while SMT is active.
 static IDLE_SMT: IdleMask = IdleMask(Opaque::uninit());
@@ -35,9 +47,15 @@ static IDLE_SMT: IdleMask = IdleMask(Opaque::uninit());
 const PICK_IDLE_CORE: u64 = bindings::SCX_PICK_IDLE_CORE as u64;
 
 /// Whether some core has more than one CPU online.
-fn smt_active() -> bool {
-    // SAFETY: reads a static key.
-    unsafe { bindings::scx_helper_sched_smt_active() }
+pub(crate) fn smt_active() -> bool {
+    #[cfg(CONFIG_SCHED_SMT)]
+    // SAFETY: `sched_smt_present` is a static key; only its address is
+    // taken.
+    unsafe {
+        crate::arch::static_key_enabled(core::ptr::addr_of!(bindings::sched_smt_present.key))
+    }
+    #[cfg(not(CONFIG_SCHED_SMT))]
+    false
 }
 
 /// The SMT siblings of `cpu`, itself included.
@@ -81,7 +99,7 @@ pub(crate) fn reset_for_enable(o: Ops<'_>) {
     // SAFETY: the masks are valid; cpumask_copy() is a plain bitmap copy
     // and concurrent updaters only run once the scheduler is enabled.
     unsafe {
-        let online = bindings::scx_helper_cpu_online_mask();
+        let online = crate::rq::cpu_online_mask();
         bindings::scx_helper_cpumask_copy(IDLE_CPUS.0.get(), online);
         bindings::scx_helper_cpumask_copy(IDLE_SMT.0.get(), online);
     };
@@ -110,8 +128,7 @@ pub(crate) fn test_and_clear(cpu: Cpu) -> bool {
             }
         }
     }
-    // SAFETY: atomic bit operation on a valid mask; `cpu` is in range.
-    unsafe { bindings::scx_helper_cpumask_test_and_clear_cpu(cpu.id(), IDLE_CPUS.0.get()) }
+    idle_cpus().test_and_clear(cpu)
 }
 
 /// Claims an idle CPU in `allowed`: one of a wholly idle core if there is
@@ -156,13 +173,10 @@ pub(crate) fn update(rq: &RqLocked, idle: bool, do_notify: bool) {
 }
 
 fn update_builtin(cpu: Cpu, idle: bool) {
-    // SAFETY: atomic bit operations on a valid mask; `cpu` is in range.
-    unsafe {
-        if idle {
-            bindings::scx_helper_cpumask_set_cpu(cpu.id(), IDLE_CPUS.0.get());
-        } else {
-            bindings::scx_helper_cpumask_clear_cpu(cpu.id(), IDLE_CPUS.0.get());
-        }
+    if idle {
+        idle_cpus().set(cpu);
+    } else {
+        idle_cpus().clear(cpu);
     }
     if !smt_active() {
         return;
@@ -173,9 +187,7 @@ fn update_builtin(cpu: Cpu, idle: bool) {
     unsafe {
         if !idle {
             bindings::scx_helper_cpumask_andnot(IDLE_SMT.0.get(), IDLE_SMT.0.get(), smt);
-        } else if crate::rq::cpus_in(smt)
-            .all(|c| bindings::scx_helper_cpumask_test_cpu(c.id(), IDLE_CPUS.0.get()))
-        {
+        } else if crate::rq::cpus_in(smt).all(|c| idle_cpus().test(c)) {
             // The last sibling to go idle makes the core idle.
             bindings::scx_helper_cpumask_or(IDLE_SMT.0.get(), IDLE_SMT.0.get(), smt);
         }
@@ -210,8 +222,7 @@ pub(crate) fn select_cpu_dfl(
     if smt_active() {
         // A whole idle core: `prev_cpu`'s first, for its warm caches.
         // SAFETY: the mask is valid; `prev_cpu` is in range.
-        let prev_core_idle =
-            unsafe { bindings::scx_helper_cpumask_test_cpu(prev_cpu.id(), IDLE_SMT.0.get()) };
+        let prev_core_idle = unsafe { crate::rq::mask_test(IDLE_SMT.0.get(), prev_cpu.id()) };
         if prev_core_idle && p.allowed_on(prev_cpu) && test_and_clear(prev_cpu) {
             return (prev_cpu, true);
         }

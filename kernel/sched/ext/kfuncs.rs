@@ -512,14 +512,12 @@ extern "C" fn scx_rs_bpf_nr_cpu_ids() -> u32 {
 
 #[no_mangle]
 extern "C" fn scx_rs_bpf_get_possible_cpumask() -> *const bindings::cpumask {
-    // SAFETY: a kernel global.
-    unsafe { bindings::scx_helper_cpu_possible_mask() }
+    crate::rq::cpu_possible_mask()
 }
 
 #[no_mangle]
 extern "C" fn scx_rs_bpf_get_online_cpumask() -> *const bindings::cpumask {
-    // SAFETY: a kernel global.
-    unsafe { bindings::scx_helper_cpu_online_mask() }
+    crate::rq::cpu_online_mask()
 }
 
 /// The masks handed out are global and never freed; releasing is a no-op,
@@ -625,10 +623,7 @@ extern "C" fn scx_rs_bpf_pick_any_cpu(allowed: *const bindings::cpumask, flags: 
     }
     // SAFETY: both masks are valid.
     let cpu = unsafe {
-        bindings::scx_helper_cpumask_any_and_distribute(
-            allowed,
-            bindings::scx_helper_cpu_possible_mask(),
-        )
+        bindings::scx_helper_cpumask_any_and_distribute(allowed, crate::rq::cpu_possible_mask())
     };
     Cpu::new(cpu).map_or(EBUSY.to_errno(), Cpu::id)
 }

@@ -15,6 +15,31 @@ void scx_kunit_fail(struct kunit *test, const char *file, int line,
 	KUNIT_FAIL(test, "%s:%d: check failed: %s", file, line, cond);
 }
 
+/*
+ * A static key for the inline-reads case to read the Rust way while C
+ * switches it and tests it with static_branch_unlikely(), a patched jump
+ * with CONFIG_JUMP_LABEL.
+ */
+static DEFINE_STATIC_KEY_FALSE(scx_kunit_static_key);
+
+struct static_key *scx_kunit_key(void)
+{
+	return &scx_kunit_static_key.key;
+}
+
+void scx_kunit_key_set(bool on)
+{
+	if (on)
+		static_branch_enable(&scx_kunit_static_key);
+	else
+		static_branch_disable(&scx_kunit_static_key);
+}
+
+bool scx_kunit_key_c(void)
+{
+	return static_branch_unlikely(&scx_kunit_static_key);
+}
+
 static struct kunit_case scx_rs_cases[] = {
 	KUNIT_CASE(scx_rs_test_ops_state_encoding),
 	KUNIT_CASE(scx_rs_test_qseq_wrap),
@@ -24,6 +49,7 @@ static struct kunit_case scx_rs_cases[] = {
 	KUNIT_CASE(scx_rs_test_kf_scope),
 	KUNIT_CASE(scx_rs_test_dsq_fifo),
 	KUNIT_CASE(scx_rs_test_dsq_vtime),
+	KUNIT_CASE(scx_rs_test_inline_reads),
 	{}
 };
 

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 
-//! `struct list_head` operations, inline as C has them.
+//! `struct list_head` operations, and the two store-only rbtree macros,
+//! inline as C has them.
 //!
 //! The DSQ FIFOs, the runnable lists and the task list are C `list_head`s,
 //! declared in `struct scx_dispatch_q`, `struct sched_ext_entity` and
@@ -129,5 +130,51 @@ pub(crate) unsafe fn del_init(entry: *mut ListHead) {
     // SAFETY: the caller's guarantees are the helper's.
     unsafe {
         bindings::scx_helper_list_del_init(entry)
+    }
+}
+
+/// Marks `node` as on no rbtree: `RB_CLEAR_NODE()`, a node that is its own
+/// parent.
+///
+/// The two rbtree macros are stores only, inline in C as here; the tree
+/// operations themselves (`rb_insert_color()`, `rb_erase()`) are C
+/// functions, which the core calls.
+///
+/// # Safety
+///
+/// `node` must be valid for writes and on no tree.
+#[inline(always)]
+pub(crate) unsafe fn rb_clear_node(node: *mut bindings::rb_node) {
+    // SAFETY: the caller's guarantee; `RB_EMPTY_NODE()` readers look at
+    // this word alone, so it is written whole.
+    unsafe {
+        core::ptr::write_volatile(
+            core::ptr::addr_of_mut!((*node).__rb_parent_color),
+            node as _,
+        )
+    }
+}
+
+/// Links `node` as a leaf in the place `link` of `parent`, before it is
+/// rebalanced with `rb_insert_color()`: `rb_link_node()`.
+///
+/// # Safety
+///
+/// `node` must be valid for writes and on no tree, `link` the empty child
+/// pointer of `parent` (or the root's pointer, with a null `parent`), and
+/// the caller must hold what serializes changes to the tree.
+#[inline(always)]
+pub(crate) unsafe fn rb_link_node(
+    node: *mut bindings::rb_node,
+    parent: *mut bindings::rb_node,
+    link: *mut *mut bindings::rb_node,
+) {
+    // SAFETY: the caller's guarantees. A new node is red, whose colour
+    // bit is 0, so the parent pointer is the whole word, as in C.
+    unsafe {
+        (*node).__rb_parent_color = parent as _;
+        (*node).rb_left = core::ptr::null_mut();
+        (*node).rb_right = core::ptr::null_mut();
+        *link = node;
     }
 }

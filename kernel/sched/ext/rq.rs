@@ -34,6 +34,54 @@ pub(crate) fn nr_cpu_ids() -> u32 {
     }
 }
 
+/// `cpu_possible_mask`, which is fixed after boot.
+pub(crate) fn cpu_possible_mask() -> *const bindings::cpumask {
+    // Only the address of the C global is taken.
+    core::ptr::addr_of!(bindings::__cpu_possible_mask)
+}
+
+/// `cpu_online_mask`, changed with atomic bit operations as CPUs come and
+/// go.
+pub(crate) fn cpu_online_mask() -> *const bindings::cpumask {
+    // Only the address of the C global is taken.
+    core::ptr::addr_of!(bindings::__cpu_online_mask)
+}
+
+/// The words of `mask`'s bitmap.
+fn mask_bits(mask: *const bindings::cpumask) -> *mut usize {
+    // `bits` is the struct's only field; only the address is computed.
+    mask.cast::<usize>().cast_mut()
+}
+
+/// Whether bit `cpu` of `mask` is set: `cpumask_test_cpu()`, inline. A
+/// racing change of the mask may be seen or not, as in C.
+///
+/// # Safety
+///
+/// `mask` must be a valid cpumask and `cpu` below `nr_cpu_ids`.
+pub(crate) unsafe fn mask_test(mask: *const bindings::cpumask, cpu: i32) -> bool {
+    // SAFETY: `cpu` is below `nr_cpu_ids`, so within the mask's bitmap.
+    unsafe { crate::arch::test_bit(cpu as usize, mask_bits(mask)) }
+}
+
+/// Whether core scheduling is off on every CPU: `sched_core_disabled()`,
+/// the `__sched_core_enabled` static key.
+#[cfg(CONFIG_SCHED_CORE)]
+pub(crate) fn sched_core_disabled() -> bool {
+    // SAFETY: a static key; only its address is taken.
+    !unsafe {
+        crate::arch::static_key_enabled(core::ptr::addr_of!(bindings::__sched_core_enabled.key))
+    }
+}
+
+/// Whether core scheduling is on for the CPU of `rq`:
+/// `sched_core_enabled()`.
+#[cfg(CONFIG_SCHED_CORE)]
+pub(crate) fn sched_core_enabled(rq: &RqLocked) -> bool {
+    // SAFETY: `rq->core_enabled` changes under the rq lock, which we hold.
+    !sched_core_disabled() && unsafe { (*rq.rq().as_ptr()).core_enabled != 0 }
+}
+
 /// A possible CPU.
 ///
 /// # Invariants
@@ -49,9 +97,7 @@ impl Cpu {
     pub(crate) fn new(id: i32) -> Option<Cpu> {
         let ok = id >= 0 && (id as u32) < nr_cpu_ids() && {
             // SAFETY: `id` is in range; the possible mask is a kernel global.
-            unsafe {
-                bindings::scx_helper_cpumask_test_cpu(id, bindings::scx_helper_cpu_possible_mask())
-            }
+            unsafe { mask_test(cpu_possible_mask(), id) }
         };
         // INVARIANT: checked above.
         ok.then_some(Cpu(id))
@@ -81,13 +127,14 @@ impl Cpu {
     /// Whether the CPU is online.
     pub(crate) fn online(self) -> bool {
         // SAFETY: reading the online mask, in bounds by the type invariant.
-        unsafe { bindings::scx_helper_cpu_online(self.0) }
+        unsafe { mask_test(cpu_online_mask(), self.0) }
     }
 
     /// Whether the CPU is active (online and schedulable).
     pub(crate) fn active(self) -> bool {
-        // SAFETY: reading the active mask, in bounds by the type invariant.
-        unsafe { bindings::scx_helper_cpu_active(self.0) }
+        // SAFETY: reading the active mask, in bounds by the type invariant;
+        // it is only the address of the C global that is taken.
+        unsafe { mask_test(core::ptr::addr_of!(bindings::__cpu_active_mask), self.0) }
     }
 }
 
@@ -111,7 +158,7 @@ pub(crate) unsafe fn cpus_in(mask: *const bindings::cpumask) -> impl Iterator<It
 /// The possible CPUs, in increasing order.
 pub(crate) fn possible_cpus() -> impl Iterator<Item = Cpu> {
     // SAFETY: the possible mask is a kernel global, fixed after boot.
-    unsafe { cpus_in(bindings::scx_helper_cpu_possible_mask()) }
+    unsafe { cpus_in(cpu_possible_mask()) }
 }
 
 /// The online CPUs, in increasing order, as the walk finds them: a CPU
@@ -119,7 +166,7 @@ pub(crate) fn possible_cpus() -> impl Iterator<Item = Cpu> {
 pub(crate) fn online_cpus() -> impl Iterator<Item = Cpu> {
     // SAFETY: the online mask is a kernel global of possible CPUs, changed
     // with atomic bit operations only.
-    unsafe { cpus_in(bindings::scx_helper_cpu_online_mask()) }
+    unsafe { cpus_in(cpu_online_mask()) }
 }
 
 /// The kick masks of an rq, `rq->scx.cpus_to_*`, as numbered by
@@ -148,28 +195,49 @@ pub(crate) enum KickMask {
 pub(crate) struct CpuSet<'a>(*mut bindings::cpumask, PhantomData<&'a ()>);
 
 impl<'a> CpuSet<'a> {
+    /// The mask at `mask`.
+    ///
+    /// # Safety
+    ///
+    /// `mask` must be a valid cpumask of possible CPUs for `'a`, which
+    /// no one changes other than with atomic bit operations.
+    pub(crate) unsafe fn from_raw(mask: *mut bindings::cpumask) -> Self {
+        // INVARIANT: by the caller's guarantee.
+        CpuSet(mask, PhantomData)
+    }
+
     /// Adds `cpu`.
     pub(crate) fn set(self, cpu: Cpu) {
         // SAFETY: atomic bit operation on a valid mask; `cpu` is in range.
-        unsafe { bindings::scx_helper_cpumask_set_cpu(cpu.id(), self.0) }
+        unsafe {
+            crate::arch::set_bit(cpu.id() as usize, mask_bits(self.0))
+                .unwrap_or_else(|| bindings::scx_helper_cpumask_set_cpu(cpu.id(), self.0))
+        }
     }
 
     /// Removes `cpu`.
     pub(crate) fn clear(self, cpu: Cpu) {
         // SAFETY: as in `set`.
-        unsafe { bindings::scx_helper_cpumask_clear_cpu(cpu.id(), self.0) }
+        unsafe {
+            crate::arch::clear_bit(cpu.id() as usize, mask_bits(self.0))
+                .unwrap_or_else(|| bindings::scx_helper_cpumask_clear_cpu(cpu.id(), self.0))
+        }
     }
 
     /// Whether `cpu` is in the mask.
     pub(crate) fn test(self, cpu: Cpu) -> bool {
         // SAFETY: as in `set`.
-        unsafe { bindings::scx_helper_cpumask_test_cpu(cpu.id(), self.0) }
+        unsafe { mask_test(self.0, cpu.id()) }
     }
 
     /// Removes `cpu`, returning whether it was there.
     pub(crate) fn test_and_clear(self, cpu: Cpu) -> bool {
         // SAFETY: as in `set`.
-        unsafe { bindings::scx_helper_cpumask_test_and_clear_cpu(cpu.id(), self.0) }
+        unsafe {
+            crate::arch::test_and_clear_bit(cpu.id() as usize, mask_bits(self.0)).unwrap_or_else(
+                || bindings::scx_helper_cpumask_test_and_clear_cpu(cpu.id(), self.0),
+            )
+        }
     }
 
     /// The C mask, for printing.
@@ -279,8 +347,16 @@ impl Rq {
     /// scheduling cycle. Read without the lock by a CPU waiting for that
     /// (`SCX_KICK_WAIT`); acquire pairs with [`RqLocked::advance_pnt_seq`].
     pub(crate) fn pnt_seq(&self) -> usize {
+        #[cfg(CONFIG_X86_64)]
+        // SAFETY: an aligned word of a valid rq, which lives forever.
+        unsafe {
+            crate::arch::load_acquire(core::ptr::addr_of!((*self.as_ptr()).scx.pnt_seq).cast())
+        }
+        #[cfg(not(CONFIG_X86_64))]
         // SAFETY: a valid rq; the helper is an `smp_load_acquire()`.
-        unsafe { bindings::scx_helper_pnt_seq_acquire(self.as_ptr()) as usize }
+        unsafe {
+            bindings::scx_helper_pnt_seq_acquire(self.as_ptr()) as usize
+        }
     }
 
     /// Sets `rq->scx.cpuperf_target`, which schedutil reads without the rq
@@ -578,22 +654,65 @@ impl RqLocked {
     /// Records a scheduling cycle of this CPU for the CPUs that wait for
     /// one (`SCX_KICK_WAIT`, see `class::do_kicks()`).
     pub(crate) fn advance_pnt_seq(&self) {
-        // SAFETY: we hold the rq lock, the only writer's; the helper is an
-        // `smp_store_release()`, which orders what this CPU did before.
-        unsafe { bindings::scx_helper_pnt_seq_advance(self.rq.as_ptr()) }
+        #[cfg(CONFIG_X86_64)]
+        // SAFETY: we hold the rq lock, the only writer's, so the plain read
+        // is the last value stored; the release store orders what this CPU
+        // did before.
+        unsafe {
+            let seq = core::ptr::addr_of_mut!((*self.scx()).pnt_seq).cast::<usize>();
+            crate::arch::store_release(seq, (*seq).wrapping_add(1));
+        }
+        #[cfg(not(CONFIG_X86_64))]
+        // SAFETY: as above; the helper is that `smp_store_release()`.
+        unsafe {
+            bindings::scx_helper_pnt_seq_advance(self.rq.as_ptr())
+        }
     }
 
-    /// `rq->scx.nr_running`.
+    /// `rq->scx.nr_running`, and the rq's own count with it, as C's
+    /// `add_nr_running()` and `sub_nr_running()` change it.
     pub(crate) fn add_nr_running(&self, delta: i32) {
         // SAFETY: we hold the rq lock, which protects both counters.
         unsafe {
             (*self.scx()).nr_running = (*self.scx()).nr_running.wrapping_add(delta as u32);
-            if delta > 0 {
-                bindings::scx_helper_add_nr_running(self.rq.as_ptr(), delta as u32);
-            } else {
-                bindings::scx_helper_sub_nr_running(self.rq.as_ptr(), (-delta) as u32);
+        }
+        // The tracepoint and, with `CONFIG_NO_HZ_FULL`, the tick dependency
+        // need C; so does every rq count change then.
+        if cfg!(CONFIG_NO_HZ_FULL) || nr_running_traced() {
+            // SAFETY: we hold the rq lock, as the helpers require.
+            unsafe {
+                if delta > 0 {
+                    bindings::scx_helper_add_nr_running(self.rq.as_ptr(), delta as u32);
+                } else {
+                    bindings::scx_helper_sub_nr_running(self.rq.as_ptr(), (-delta) as u32);
+                }
+            }
+            return;
+        }
+        // SAFETY: we hold the rq lock, which protects `rq->nr_running`.
+        let prev = unsafe {
+            let nr = core::ptr::addr_of_mut!((*self.rq.as_ptr()).nr_running);
+            let prev = *nr;
+            *nr = prev.wrapping_add(delta as u32);
+            prev
+        };
+        // A second runnable task makes the CPU one that others may pull
+        // from: C's `set_rd_overloaded()`. The flag is read and cleared
+        // without the lock by the load balancer, so it is written whole,
+        // and only when it changes, to keep its cache line shared.
+        #[cfg(CONFIG_SMP)]
+        if delta > 0 && prev < 2 && prev.wrapping_add(delta as u32) >= 2 {
+            // SAFETY: `rq->rd` is valid while the rq lock is held, under
+            // which it is replaced.
+            unsafe {
+                let flag = core::ptr::addr_of_mut!((*(*self.rq.as_ptr()).rd).overloaded);
+                if !core::ptr::read_volatile(flag) {
+                    core::ptr::write_volatile(flag, true);
+                }
             }
         }
+        #[cfg(not(CONFIG_SMP))]
+        let _ = prev;
     }
 
     /// Enqueue flags that `activate_task()` cannot carry, set around it when
@@ -627,10 +746,65 @@ impl RqLocked {
         self.rq().curr_ptr() == p.as_ptr()
     }
 
-    /// The task clock, in ns.
+    /// The task clock, in ns: `rq_clock_task()`, which with
+    /// `CONFIG_SCHED_DEBUG` warns if the clock was not updated since the
+    /// core pinned the rq lock.
     pub(crate) fn clock_task(&self) -> u64 {
-        // SAFETY: we hold the rq lock.
-        unsafe { bindings::scx_helper_rq_clock_task(self.rq.as_ptr()) }
+        let rq = self.rq.as_ptr();
+        #[cfg(CONFIG_SCHED_DEBUG)]
+        // SAFETY: we hold the rq lock, which protects the flags.
+        if unsafe { (*rq).clock_update_flags } < bindings::RQCF_ACT_SKIP {
+            crate::warn!("rq clock read without an update, CPU {}", self.cpu().id());
+        }
+        // SAFETY: we hold the rq lock, which protects the clock.
+        unsafe { (*rq).clock_task }
+    }
+
+    /// Unpins the rq lock that the core pinned in `rf`, before a callback
+    /// that may drop it: `rq_unpin_lock()`. With `CONFIG_SCHED_DEBUG` it
+    /// notes in `rf` whether the clock was updated in this pin context.
+    ///
+    /// # Safety
+    ///
+    /// `rf` must be the core's pin cookie for this rq lock, pinned.
+    pub(crate) unsafe fn unpin(&self, rf: *mut bindings::rq_flags) {
+        #[cfg(CONFIG_SCHED_DEBUG)]
+        // SAFETY: we hold the rq lock; `rf` is valid by the caller's
+        // guarantee.
+        unsafe {
+            if (*self.rq.as_ptr()).clock_update_flags > bindings::RQCF_ACT_SKIP {
+                (*rf).clock_update_flags = bindings::RQCF_UPDATED;
+            }
+        }
+        #[cfg(CONFIG_LOCKDEP)]
+        // SAFETY: as above; lockdep's half of the unpin.
+        unsafe {
+            bindings::scx_helper_rq_lockdep_unpin(self.rq.as_ptr(), rf)
+        };
+        #[cfg(not(any(CONFIG_SCHED_DEBUG, CONFIG_LOCKDEP)))]
+        let _ = rf;
+    }
+
+    /// Pins the rq lock again after [`Self::unpin`]: `rq_repin_lock()`.
+    ///
+    /// # Safety
+    ///
+    /// `rf` must be the cookie [`Self::unpin`] unpinned, and this rq lock
+    /// held again.
+    pub(crate) unsafe fn repin(&self, rf: *mut bindings::rq_flags) {
+        #[cfg(CONFIG_LOCKDEP)]
+        // SAFETY: by the caller's guarantee; lockdep's half of the repin.
+        unsafe {
+            bindings::scx_helper_rq_lockdep_repin(self.rq.as_ptr(), rf)
+        };
+        #[cfg(CONFIG_SCHED_DEBUG)]
+        // SAFETY: we hold the rq lock; `rf` is valid. The flags of this pin
+        // context come back.
+        unsafe {
+            (*self.rq.as_ptr()).clock_update_flags |= (*rf).clock_update_flags;
+        }
+        #[cfg(not(any(CONFIG_SCHED_DEBUG, CONFIG_LOCKDEP)))]
+        let _ = rf;
     }
 
     /// Asks the CPU to reschedule.
@@ -648,6 +822,20 @@ impl RqLocked {
     pub(crate) fn bypassing(&self) -> bool {
         self.flags() & bindings::SCX_RQ_BYPASSING != 0
     }
+}
+
+/// Whether the `sched_update_nr_running_tp` tracepoint is on, which C's
+/// `add_nr_running()` and `sub_nr_running()` call.
+fn nr_running_traced() -> bool {
+    #[cfg(CONFIG_TRACEPOINTS)]
+    // SAFETY: a tracepoint's static key; only its address is taken.
+    unsafe {
+        crate::arch::static_key_enabled(core::ptr::addr_of!(
+            bindings::__tracepoint_sched_update_nr_running_tp.key
+        ))
+    }
+    #[cfg(not(CONFIG_TRACEPOINTS))]
+    false
 }
 
 /// An rq lock taken by [`Rq::lock_irqsave`], released on drop.

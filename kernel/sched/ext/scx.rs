@@ -57,8 +57,8 @@ mod watchdog;
 
 /// Whether a BPF scheduler is loaded (the `__scx_ops_enabled` static key).
 pub(crate) fn scx_enabled() -> bool {
-    // SAFETY: reading a static key has no preconditions.
-    unsafe { bindings::scx_helper_scx_enabled() }
+    // SAFETY: a static key; only its address is taken.
+    unsafe { crate::arch::static_key_enabled(core::ptr::addr_of!(bindings::__scx_ops_enabled.key)) }
 }
 
 /// Boot-time setup from `sched_init()`, before any task forks: every CPU's

@@ -242,18 +242,15 @@ impl Task {
     pub(crate) fn allowed_on(&self, cpu: Cpu) -> bool {
         // SAFETY: `cpus_ptr` of a live task points to a valid mask, and
         // `cpu` is in its range.
-        unsafe {
-            bindings::scx_helper_cpumask_test_cpu(
-                cpu.id(),
-                bindings::scx_helper_task_cpus_ptr(self.as_ptr()),
-            )
-        }
+        unsafe { crate::rq::mask_test(self.cpus_ptr(), cpu.id()) }
     }
 
-    /// The CPUs the task may run on.
+    /// The CPUs the task may run on: `p->cpus_ptr`, which is changed
+    /// under the task's rq lock, and points to a mask that lives as long as
+    /// the task.
     pub(crate) fn cpus_ptr(&self) -> *const bindings::cpumask {
-        // SAFETY: `self` is a live task.
-        unsafe { bindings::scx_helper_task_cpus_ptr(self.as_ptr()) }
+        // SAFETY: `self` is a live task; the pointer is written whole.
+        unsafe { core::ptr::read_volatile(core::ptr::addr_of!((*self.as_ptr()).cpus_ptr)) }
     }
 
     /// The task's weight for its nice level, on the cgroup scale (1..10000).

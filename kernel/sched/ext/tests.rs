@@ -338,6 +338,100 @@ extern "C" fn scx_rs_test_dsq_vtime(t: *mut Kunit) {
     );
 }
 
+/// The inline reads of C state (`crate::arch`, `crate::rq`) against C's
+/// own functions, on every architecture, whichever of them is inline there.
+#[no_mangle]
+extern "C" fn scx_rs_test_inline_reads(t: *mut Kunit) {
+    for cpu in crate::rq::possible_cpus() {
+        let id = cpu.id();
+        // SAFETY: the C functions read global masks and per-CPU data of a
+        // possible CPU.
+        let (active, online, node) = unsafe {
+            (
+                bindings::scx_helper_cpu_active(id),
+                bindings::scx_helper_cpu_online(id),
+                bindings::scx_helper_cpu_to_node(id),
+            )
+        };
+        check!(t, cpu.active() == active && cpu.online() == online);
+        // SAFETY: `id` is a possible CPU.
+        check!(t, unsafe { crate::arch::cpu_to_node(id as u32) } == node);
+        check!(t, crate::rq::Cpu::new(id) == Some(cpu));
+    }
+    check!(
+        t,
+        crate::rq::Cpu::new(crate::rq::nr_cpu_ids() as i32).is_none()
+    );
+    // SAFETY: the C functions read static keys.
+    let (enabled, smt) = unsafe {
+        (
+            bindings::scx_helper_scx_enabled(),
+            bindings::scx_helper_sched_smt_active(),
+        )
+    };
+    check!(
+        t,
+        crate::scx_enabled() == enabled && crate::idle::smt_active() == smt
+    );
+    #[cfg(CONFIG_SCHED_CORE)]
+    {
+        // SAFETY: as above.
+        let core_off = unsafe { bindings::scx_helper_sched_core_disabled() };
+        check!(t, crate::rq::sched_core_disabled() == core_off);
+    }
+    let me = Task::current();
+    // SAFETY: the C function reads a field of the running task.
+    let cpus = unsafe { bindings::scx_helper_task_cpus_ptr(me.as_ptr()) };
+    check!(t, me.cpus_ptr() == cpus);
+    // A key of our own, switched by C both ways: the global keys above are
+    // all off at boot in most guests.
+    // SAFETY: the suite's key, which lives forever.
+    let key = unsafe { bindings::scx_kunit_key() };
+    // Rust's read and C's of the key.
+    // SAFETY: as above; C reads its own key.
+    let read = || unsafe {
+        (
+            crate::arch::static_key_enabled(key),
+            bindings::scx_kunit_key_c(),
+        )
+    };
+    check!(t, read() == (false, false));
+    // SAFETY: C switches its own key, from this sleepable test thread.
+    unsafe { bindings::scx_kunit_key_set(true) };
+    check!(t, read() == (true, true));
+    // SAFETY: as above.
+    unsafe { bindings::scx_kunit_key_set(false) };
+    check!(t, read() == (false, false));
+    // The bit operations, on a mask of our own that C reads back; on the
+    // heap, as a cpumask can be 1 KiB.
+    let mut mask = match zeroed_box::<bindings::cpumask>() {
+        Ok(m) => m,
+        Err(_) => {
+            check!(t, false);
+            return;
+        }
+    };
+    let mask: *mut bindings::cpumask = &mut *mask;
+    // SAFETY: the box outlives the set, and the mask is only changed
+    // through it.
+    let set = unsafe { crate::rq::CpuSet::from_raw(mask) };
+    for cpu in crate::rq::possible_cpus() {
+        // SAFETY: C reads the mask, a valid one, at a possible CPU.
+        let c_test = || unsafe { bindings::scx_helper_cpumask_test_cpu(cpu.id(), mask) };
+        check!(t, !set.test(cpu) && !c_test());
+        set.set(cpu);
+        check!(t, set.test(cpu) && c_test());
+        check!(t, set.test_and_clear(cpu) && !c_test());
+        check!(t, !set.test_and_clear(cpu));
+        set.set(cpu);
+        set.clear(cpu);
+        check!(t, !set.test(cpu) && !c_test());
+        // Left set, so that the next CPU's bit is tested beside a set one.
+        set.set(cpu);
+    }
+    check!(t, set.iter().eq(crate::rq::possible_cpus()));
+}
+
 crate::bindings::check_prototypes! {
     scx_rs_test_ops_state_encoding,
     scx_rs_test_qseq_wrap,
@@ -347,4 +441,5 @@ crate::bindings::check_prototypes! {
     scx_rs_test_kf_scope,
     scx_rs_test_dsq_fifo,
     scx_rs_test_dsq_vtime,
+    scx_rs_test_inline_reads,
 }
