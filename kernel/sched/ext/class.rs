@@ -192,6 +192,7 @@ fn dispatch_enqueue_shared<'t>(dsq: &Dsq, p: impl TaskOwner<'t>, enq_flags: u64)
 }
 
 /// Queues `p` on the local DSQ of `rq`, whose lock the caller holds.
+#[inline(always)]
 fn dispatch_enqueue_local<'t>(rq: &RqLocked, p: impl TaskOwner<'t>, enq_flags: u64) {
     let dsq = rq.rq().local_dsq();
     let q = rq.local_queue();
@@ -202,23 +203,50 @@ fn dispatch_enqueue_local<'t>(rq: &RqLocked, p: impl TaskOwner<'t>, enq_flags: u
 }
 
 /// How `enq_flags` order `p` in `dsq`; reports misuse of the DSQ.
+///
+/// On every enqueue, so inline, with the reports out of line.
+#[inline(always)]
 fn queue_order(dsq: &Dsq, q: &dsq::DsqQueue<'_>, enq_flags: u64) -> Order {
     if enq_flags & ENQ_DSQ_PRIQ != 0 {
         if dsq.id() & dsq::FLAG_BUILTIN != 0 {
-            crate::scx_error!("cannot use vtime ordering for built-in DSQs");
+            bad_order(dsq, OrderMisuse::VtimeOnBuiltin);
         } else {
             if q.has_fifo_tasks() {
-                crate::scx_error!("DSQ ID {:#018x} already had FIFO-enqueued tasks", dsq.id());
+                bad_order(dsq, OrderMisuse::VtimeAfterFifo);
             }
             return Order::Vtime;
         }
     } else if q.has_vtime_tasks() {
-        crate::scx_error!("DSQ ID {:#018x} already had PRIQ-enqueued tasks", dsq.id());
+        bad_order(dsq, OrderMisuse::FifoAfterVtime);
     }
     if enq_flags & (ENQ_HEAD | ENQ_PREEMPT) != 0 {
         Order::Head
     } else {
         Order::Tail
+    }
+}
+
+/// How [`queue_order`] found a DSQ misused.
+enum OrderMisuse {
+    VtimeOnBuiltin,
+    VtimeAfterFifo,
+    FifoAfterVtime,
+}
+
+/// Reports the misuse of `dsq` that [`queue_order`] found.
+#[cold]
+#[inline(never)]
+fn bad_order(dsq: &Dsq, why: OrderMisuse) {
+    match why {
+        OrderMisuse::VtimeOnBuiltin => {
+            crate::scx_error!("cannot use vtime ordering for built-in DSQs")
+        }
+        OrderMisuse::VtimeAfterFifo => {
+            crate::scx_error!("DSQ ID {:#018x} already had FIFO-enqueued tasks", dsq.id())
+        }
+        OrderMisuse::FifoAfterVtime => {
+            crate::scx_error!("DSQ ID {:#018x} already had PRIQ-enqueued tasks", dsq.id())
+        }
     }
 }
 
@@ -240,6 +268,7 @@ fn local_dsq_post_enq(rq: &RqLocked, p: &Task, enq_flags: u64) {
 }
 
 /// Takes `p` off whatever DSQ it is on. The rq lock of `p` is held.
+#[inline(always)]
 fn dispatch_dequeue(rq: &RqLocked, p: TaskScx<'_>) {
     let dsq = p.dsq();
     if dsq.is_null() {
@@ -275,6 +304,7 @@ fn dispatch_dequeue(rq: &RqLocked, p: TaskScx<'_>) {
 }
 
 /// Takes `p` back from the BPF scheduler, waiting out a dispatch in flight.
+#[inline(always)]
 fn ops_dequeue(o: Ops<'_>, p: TaskScx<'_>, deq_flags: u64) {
     // Dequeueing is temporary: keep runnable_at.
     clr_task_runnable(p, false);
@@ -317,6 +347,7 @@ fn ops_dequeue(o: Ops<'_>, p: TaskScx<'_>, deq_flags: u64) {
 
 /// Records a direct dispatch of `p` from `ops.select_cpu()` or
 /// `ops.enqueue()`; carried out when the callback returns.
+#[inline(always)]
 pub(crate) fn mark_direct_dispatch(np: NoPreempt<'_>, p: &Task, dsq_id: u64, enq_flags: u64) {
     let pc = pcpu::this(np);
     let slot = pc.ddsp.replace(Ddsp::Done);
@@ -327,6 +358,18 @@ pub(crate) fn mark_direct_dispatch(np: NoPreempt<'_>, p: &Task, dsq_id: u64, enq
             // `p` not queued, or `p`'s rq lock; neither returns before we do.
             unsafe { TaskScx::assume(p) }
         }
+        slot => return bad_direct_dispatch(p, slot),
+    };
+    p.set_ddsp_dsq_id(dsq_id);
+    p.set_ddsp_enq_flags(enq_flags);
+}
+
+/// Reports a direct dispatch that [`mark_direct_dispatch`] refused: of a
+/// task other than the one the callback runs for, or a second one.
+#[cold]
+#[inline(never)]
+fn bad_direct_dispatch(p: &Task, slot: Ddsp) {
+    match slot {
         Ddsp::Task(t) => {
             // SAFETY: the slot names the task the running callback was
             // called for, which is live until it returns.
@@ -338,15 +381,9 @@ pub(crate) fn mark_direct_dispatch(np: NoPreempt<'_>, p: &Task, dsq_id: u64, enq
                 p.comm(),
                 p.pid()
             );
-            return;
         }
-        _ => {
-            crate::scx_error!("{}[{}] already direct-dispatched", p.comm(), p.pid());
-            return;
-        }
-    };
-    p.set_ddsp_dsq_id(dsq_id);
-    p.set_ddsp_enq_flags(enq_flags);
+        _ => crate::scx_error!("{}[{}] already direct-dispatched", p.comm(), p.pid()),
+    }
 }
 
 /// Carries out the direct dispatch recorded for `p`.
@@ -860,6 +897,7 @@ enum Target<'a> {
 ///
 /// A bad id is an error of the BPF scheduler; the task then goes to the
 /// global DSQ so that it still runs while the scheduler is being disabled.
+#[inline(always)]
 fn dispatch_target<'a>(np: NoPreempt<'a>, rq: &'static Rq, dsq_id: u64, p: &Task) -> Target<'a> {
     if dsq_id == dsq::LOCAL {
         return Target::Local(rq);
@@ -876,16 +914,22 @@ fn dispatch_target<'a>(np: NoPreempt<'a>, rq: &'static Rq, dsq_id: u64, p: &Task
     }
     match dsq::find_user(dsq_id, np) {
         Some(d) => Target::Shared(d),
-        None => {
-            crate::scx_error!(
-                "non-existent DSQ {:#x} for {}[{}]",
-                dsq_id,
-                p.comm(),
-                p.pid()
-            );
-            Target::Shared(dsq::global_for(p))
-        }
+        None => no_such_dsq(dsq_id, p),
     }
+}
+
+/// Reports a dispatch to a DSQ that does not exist, which goes to the
+/// global DSQ instead.
+#[cold]
+#[inline(never)]
+fn no_such_dsq<'a>(dsq_id: u64, p: &Task) -> Target<'a> {
+    crate::scx_error!(
+        "non-existent DSQ {:#x} for {}[{}]",
+        dsq_id,
+        p.comm(),
+        p.pid()
+    );
+    Target::Shared(dsq::global_for(p))
 }
 
 /// Carries out one buffered `scx_bpf_dispatch()`.

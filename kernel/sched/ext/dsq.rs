@@ -259,6 +259,7 @@ impl<'a> DsqQueue<'a> {
     /// Queues `p`, which must not be on any DSQ. `p` says who owns it, and
     /// is consumed: with `SCX_ENQ_CLEAR_OPSS`, or for a claimed task, the
     /// ownership ends here, under the lock (`TaskOwner::queued`).
+    #[inline(always)]
     pub(crate) fn push<'t>(&self, p: impl TaskOwner<'t>, order: Order, enq_flags: u64) {
         let node = list_node(&p);
         let head = self.list_head();

@@ -113,11 +113,24 @@ pub(crate) fn current_mask() -> KfMask {
 ///
 /// On failure the scheduler is ejected with the reason, as for any other
 /// error of the BPF scheduler, and the kfunc must do nothing.
+///
+/// Every kfunc that needs a context starts here, so the check is inline
+/// and the error path is not.
+#[inline(always)]
 pub(crate) fn allowed(required: KfMask) -> bool {
     let cur = current_mask();
     match cur.check(required) {
         Ok(()) => true,
-        Err(KfDenied::Context) => {
+        Err(why) => denied(required, cur, why),
+    }
+}
+
+/// Ejects the scheduler for a kfunc that [`allowed`] refused.
+#[cold]
+#[inline(never)]
+fn denied(required: KfMask, cur: KfMask, why: KfDenied) -> bool {
+    match why {
+        KfDenied::Context => {
             crate::scx_error!(
                 "kfunc with mask {:#x} called from an operation only allowing {:#x}",
                 required.0,
@@ -125,11 +138,11 @@ pub(crate) fn allowed(required: KfMask) -> bool {
             );
             false
         }
-        Err(KfDenied::NestedCpuRelease) => {
+        KfDenied::NestedCpuRelease => {
             crate::scx_error!("cpu_release kfunc called from a nested operation");
             false
         }
-        Err(KfDenied::NestedDispatch) => {
+        KfDenied::NestedDispatch => {
             crate::scx_error!("dispatch kfunc called from a nested operation");
             false
         }
@@ -181,6 +194,10 @@ pub(crate) fn scoped_on<R>(
 /// it. A closure rather than a guard the caller keeps:
 /// a guard bound to `_` would drop, and clear the mask, before the call it
 /// was meant to cover. `mask` 0 ([`KfMask::UNLOCKED`]) sets nothing.
+///
+/// It wraps every call into the BPF scheduler, several times a context
+/// switch, so it is inline, as C's `scx_kf_allow()` is.
+#[inline(always)]
 pub(crate) fn scoped<R>(mask: KfMask, f: impl FnOnce() -> R) -> R {
     let _scope = KfScope::enter(mask);
     f()
@@ -193,15 +210,12 @@ struct KfScope {
 }
 
 impl KfScope {
+    #[inline(always)]
     fn enter(mask: KfMask) -> Self {
         let cur = Task::current();
         let old = KfMask(cur.kf_mask());
         if !old.can_nest(mask) {
-            crate::warn!(
-                "invalid nesting of kf_mask {:#x} inside {:#x}",
-                mask.0,
-                old.0
-            );
+            Self::bad_nesting(mask, old);
         }
         cur.set_kf_mask(old.0 | mask.0);
         // The mask is read by kfuncs called from the BPF program, on this
@@ -209,9 +223,21 @@ impl KfScope {
         core::sync::atomic::compiler_fence(core::sync::atomic::Ordering::SeqCst);
         KfScope { mask }
     }
+
+    /// Warns of a callback called in a context it may not nest in.
+    #[cold]
+    #[inline(never)]
+    fn bad_nesting(mask: KfMask, old: KfMask) {
+        crate::warn!(
+            "invalid nesting of kf_mask {:#x} inside {:#x}",
+            mask.0,
+            old.0
+        );
+    }
 }
 
 impl Drop for KfScope {
+    #[inline(always)]
     fn drop(&mut self) {
         core::sync::atomic::compiler_fence(core::sync::atomic::Ordering::SeqCst);
         let cur = Task::current();

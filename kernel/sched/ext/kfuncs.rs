@@ -24,6 +24,7 @@ use kernel::prelude::*;
 /// # Safety
 ///
 /// `p` must be NULL or a task the verifier trusts (KF_RCU), live for `'a`.
+#[inline(always)]
 unsafe fn dispatch_preamble<'a>(
     p: *mut bindings::task_struct,
     enq_flags: u64,
@@ -50,6 +51,7 @@ unsafe fn dispatch_preamble<'a>(
 
 /// Records a dispatch: directly, from `ops.select_cpu()`/`ops.enqueue()`, or
 /// into the buffer of `ops.dispatch()`.
+#[inline(always)]
 fn dispatch_commit(np: NoPreempt<'_>, p: &Task, dsq_id: u64, enq_flags: u64) {
     let pc = pcpu::this(np);
     if pc.ddsp.get() != Ddsp::Idle {
