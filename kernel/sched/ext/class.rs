@@ -625,8 +625,11 @@ pub(crate) fn dequeue_task(rq: &RqLocked, p: &Task, deq_flags: i32) -> bool {
     let deq_flags = deq_flags as u32 as u64;
     ops_dequeue(o, p, deq_flags);
     // Keep running/stopping nested inside runnable/quiescent: a running
-    // task going off the rq stops now rather than at put_prev_task().
-    if rq.is_curr(&p) {
+    // task going off the rq stops now rather than at put_prev_task(). The
+    // slice is brought up to date for ops.stopping() only, as in the C
+    // core: without it, the update_curr() of balance() or put_prev_task(),
+    // which follow, is the first to read the slice.
+    if o.table().stopping.is_some() && rq.is_curr(&p) {
         update_curr(rq);
         o.stopping(&p, false);
     }
