@@ -785,7 +785,9 @@ BENCH_RESULTS=$OUT/bench.jsonl
 
 bench_specs() {
 	local bin=$SCX_OUT/build/bin
-	printf '%s\n' "fair=" "simple=$bin/scx_simple" "simple-vtime=$bin/scx_simple,-v" \
+	# scx_simple schedules in vtime order unless given -f (FIFO); its -v
+	# is verbose output.
+	printf '%s\n' "fair=" "simple=$bin/scx_simple,-f" "simple-vtime=$bin/scx_simple" \
 		"qmap=$bin/scx_qmap"
 }
 
