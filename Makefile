@@ -13,6 +13,8 @@
 #   make install       install the toolchain only (root)
 #   make tree          assemble the kernel tree in build/src
 #   make bench         the Rust core against the C core, by instruction count
+#   make profile       where each core's instructions go on the pipe round
+#                      trip, per kernel function (a QEMU plugin counts them)
 #   make soak          the example schedulers attached and ejected in turn,
 #                      with faults and CPU hotplug, for HOURS (default 1)
 #   make abi           the BPF ABI of the Rust core against the C core's
@@ -26,6 +28,7 @@
 #            CLIPPY=1 (lint the Rust code while building)
 #            CONFIG=NAME (harness/configs/variant-NAME.config on top)
 #            BENCH_ROUNDS=5 BENCH_SCALE=1 BENCH_CONFIG=bench (make bench)
+#            PROFILE_SCHED="scx_simple" PROFILE_LOOPS=20000 (make profile)
 #            SERIES_PATCHES=N or N-M (make series-check: those patches only)
 #            HOURS=1 (make soak; may be a fraction)
 
@@ -34,10 +37,10 @@ export ARCH IMPL ACCEL SELFTEST_FILTER SCHED_SECONDS CONFIG_EXTRA CLIPPY
 # make exports a variable it was never given as empty: BENCH_CONFIG= on
 # the command line measures the check kernels, so the default is set here.
 BENCH_CONFIG ?= bench
-export BENCH_ROUNDS BENCH_SCALE BENCH_CONFIG SERIES_PATCHES HOURS
+export BENCH_ROUNDS BENCH_SCALE BENCH_CONFIG SERIES_PATCHES HOURS PROFILE_SCHED PROFILE_LOOPS
 export SCX_CONFIG := $(CONFIG)
 
-.PHONY: demo check config kernel selftests schedulers vm install tree series series-check bench soak abi clean
+.PHONY: demo check config kernel selftests schedulers vm install tree series series-check bench profile soak abi clean
 demo:
 	@$(RUN) demo
 check:
@@ -58,6 +61,8 @@ tree:
 	@$(RUN) tree
 bench:
 	@$(RUN) bench
+profile:
+	@$(RUN) profile
 soak:
 	@$(RUN) soak
 abi:

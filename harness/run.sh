@@ -7,7 +7,7 @@
 #   run.sh abi         the BPF ABI of the Rust core against the C core's
 #   run.sh install | tree | config | kernel | selftests | schedulers | vm | clean
 #   run.sh suites NAME...  make check's suites NAME on the kernel already built
-#   run.sh series | series-check | bench
+#   run.sh series | series-check | bench | profile
 #
 # ARCH=x86_64|arm and IMPL=c|rust choose the kernel.
 set -euo pipefail
@@ -857,6 +857,59 @@ cmd_bench() {
 		--png "$OUT/bench.png"
 }
 
+# --- make profile ----------------------------------------------------------
+#
+# Where each core spends its instructions: the benchmark's pipe round trip
+# (PROFILE_LOOPS of them, pinned to CPU 0, under PROFILE_SCHED) in an
+# -icount guest of each bench kernel, with a QEMU plugin
+# (harness/profile/tbcount.c) counting the instructions every translated
+# block of the kernel ran between two sync(2) calls.  report.py charges
+# the blocks to the kernel's functions and prints the two cores side by
+# side, per round trip.  Needs the bench kernels; builds them if missing.
+PROFILE_LOOPS=${PROFILE_LOOPS:-20000}
+PROFILE_SCHED=${PROFILE_SCHED:-scx_simple}
+
+# One core's guest, in the run of the caller.
+profile_run() {
+	local dir=$RUNDIR/$CONFIG_NAME/profile marker plugin=$BUILD/profile/tbcount.so
+	mkdir -p "$dir"
+	# -icount and the plugin need TCG.
+	ACCEL=tcg
+	marker=$(awk '$3 == "__x64_sys_sync" { print $1 }' "$OBJ/System.map")
+	[ -n "$marker" ] || die "no __x64_sys_sync in $OBJ/System.map"
+	local -a sched
+	read -r -a sched <<<"$PROFILE_SCHED"
+	sched[0]=$SCX_OUT/build/bin/${sched[0]}
+	msg "profiling the $IMPL core under $PROFILE_SCHED (icount guest, timeout 900 s); logs: $dir"
+	GUEST_QEMU_OPTS="-icount shift=0,sleep=off -plugin $plugin,marker=$marker,out=$dir/blocks.txt" \
+		GUEST_APPEND=nokaslr \
+		vm_run "$dir" 900 "$HARNESS/profile/guest.sh" "$dir" "$PROFILE_LOOPS" "${sched[@]}"
+	[ -f "$dir/finished" ] && [ -s "$dir/blocks.txt" ] ||
+		die "the $IMPL profile guest did not finish; see $dir/console.log and $dir/error"
+	cp "$OBJ/System.map" "$dir/System.map"
+}
+
+cmd_profile() {
+	local impl
+	new_run
+	"$HARNESS/install.sh" bench
+	[ "$ARCH" = x86_64 ] || die "make profile measures the x86_64 bench kernels only"
+	mkdir -p "$BUILD/profile"
+	gcc -shared -fPIC -O2 -Wall -o "$BUILD/profile/tbcount.so" "$HARNESS/profile/tbcount.c" ||
+		die "building the QEMU plugin failed"
+	for impl in c rust; do
+		SCX_ARCH=x86_64 IMPL=$impl SCX_CONFIG=$BENCH_CONFIG bash "$HARNESS/run.sh" _bench-prepare ||
+			die "building the x86_64/$impl kernel or its schedulers failed"
+		SCX_ARCH=x86_64 IMPL=$impl SCX_CONFIG=$BENCH_CONFIG bash "$HARNESS/run.sh" _profile-run ||
+			die "profiling the $impl core failed"
+	done
+	local c=$OUT/logs/$RUN_ID/x86_64-c${BENCH_CONFIG:+-$BENCH_CONFIG}/profile
+	local r=$OUT/logs/$RUN_ID/x86_64-rust${BENCH_CONFIG:+-$BENCH_CONFIG}/profile
+	python3 "$HARNESS/profile/report.py" "$PROFILE_LOOPS" "$c/blocks.txt" "$c/System.map" \
+		"$r/blocks.txt" "$r/System.map" | tee "$OUT/logs/$RUN_ID/profile.txt"
+	msg "pipe round trip, us: C $(awk '/usecs\/op/ { print $1 }' "$c/pipe.txt"), Rust $(awk '/usecs\/op/ { print $1 }' "$r/pipe.txt")"
+}
+
 cmd_selftests() {
 	new_run
 	prepare
@@ -985,11 +1038,13 @@ main() {
 	suites) take_lock && shift && cmd_suites "$@" ;;
 	series) take_lock && step_install && step_tree && "$HARNESS/series.sh" mail ;;
 	bench) take_lock && cmd_bench ;;
+	profile) take_lock && cmd_profile ;;
 	abi) take_lock && cmd_abi ;;
 	# Internal: one kernel of make abi, under the caller's lock.
 	_kernel) build_kernel ;;
 	_bench-prepare) bench_prepare ;;
 	_bench-round) bench_round "$2" ;;
+	_profile-run) profile_run ;;
 	series-check) cmd_series_check ;;
 	clean) take_lock && cmd_clean ;;
 	# Internal: one architecture of a check, under the caller's lock.
