@@ -22,9 +22,10 @@
 //!   and cmpxchg forms on x86-64, whose ordering they spell out below, and
 //!   `smp_load_acquire()`/`smp_store_release()` of a word there.
 //! - Static keys, by their count, and `cpu_to_node()`.
-//! - `test_bit()` on every architecture, a load; the atomic `set_bit()`,
-//!   `clear_bit()` and `test_and_clear_bit()` on x86-64, as C's `lock`ed
-//!   instructions. The cpumask operations are built on them.
+//! - `cpumask_test_cpu()` on every architecture, a load; the atomic
+//!   `cpumask_set_cpu()`, `cpumask_clear_cpu()` and
+//!   `cpumask_test_and_clear_cpu()` on x86-64, as C's `lock`ed
+//!   instructions.
 //!
 //! The loads address `pcpu_hot` and `this_cpu_off` as 6.12's `PER_CPU_VAR()`
 //! does on SMP x86-64: the per-CPU section is linked at zero, so a per-CPU
@@ -422,120 +423,106 @@ pub(crate) unsafe fn cpu_to_node(cpu: u32) -> i32 {
 
 const BITS_PER_LONG: usize = usize::BITS as usize;
 
-/// The word of the bitmap `bits` that holds bit `nr`.
+/// Whether `cpu` is in `mask`: `cpumask_test_cpu()`, which is `test_bit()`,
+/// one load of the word, on every architecture this core builds for. A
+/// racing change of the mask may be seen or not, as in C.
 ///
 /// # Safety
 ///
-/// `bits` must point to a bitmap of more than `nr` bits.
+/// `mask` must be a valid cpumask and `cpu` below `nr_cpu_ids`.
 #[inline(always)]
-unsafe fn bit_word(bits: *const usize, nr: usize) -> *const usize {
-    // SAFETY: the word is in the bitmap, by the caller's guarantee.
-    unsafe { bits.add(nr / BITS_PER_LONG) }
-}
-
-/// Whether bit `nr` of the bitmap `bits` is set: `test_bit()`, one load of
-/// the word, as every architecture this core builds for has it.
-///
-/// # Safety
-///
-/// `bits` must point to a bitmap of more than `nr` bits, which others
-/// change only with atomic bit operations.
-#[inline(always)]
-pub(crate) unsafe fn test_bit(nr: usize, bits: *const usize) -> bool {
-    // SAFETY: the caller's guarantee; a volatile load of the word is whole.
-    let word = unsafe { core::ptr::read_volatile(bit_word(bits, nr)) };
+pub(crate) unsafe fn cpumask_test_cpu(cpu: u32, mask: *const bindings::cpumask) -> bool {
+    let nr = cpu as usize;
+    // SAFETY: `cpu` is below `nr_cpu_ids`, so its word is in the mask's
+    // bitmap, the struct's only field; a volatile load of the word is
+    // whole.
+    let word = unsafe { core::ptr::read_volatile(mask.cast::<usize>().add(nr / BITS_PER_LONG)) };
     word >> (nr % BITS_PER_LONG) & 1 != 0
 }
 
-/// Sets bit `nr` of `bits` atomically: `set_bit()`, a `lock bts` on
-/// x86-64 as in C, with the `"memory"` clobber that makes it a compiler
-/// barrier. Under KASAN or KCSAN, which check the access before C's asm
-/// and do not see into Rust's, and on other architectures, `None`: the
-/// caller uses the C helper.
+/// Runs `lock <insn> nr, (bits)` on x86-64 and yields the carry flag it
+/// leaves, the old value of the bit: `set_bit()` (`btsq`), `clear_bit()`
+/// and `test_and_clear_bit()` (`btrq`) as C's `LOCK_PREFIX` asm does them.
+/// Like C's, the asm has no `nomem`, so it is a compiler barrier too.
 ///
-/// # Safety
-///
-/// `bits` must point to a bitmap of more than `nr` bits.
-#[inline(always)]
-pub(crate) unsafe fn set_bit(nr: usize, bits: *mut usize) -> Option<()> {
-    #[cfg(all(CONFIG_X86_64, not(CONFIG_KASAN), not(CONFIG_KCSAN)))]
-    {
-        // SAFETY: the caller's guarantee; `bts` with a register operand
-        // addresses the bit string at `bits`, and the word it changes is
-        // in the bitmap.
-        unsafe {
-            core::arch::asm!(
-                "lock btsq {nr}, ({bits})",
-                bits = in(reg) bits,
-                nr = in(reg) nr,
-                options(att_syntax, nostack),
-            );
-        }
-        Some(())
-    }
-    #[cfg(not(all(CONFIG_X86_64, not(CONFIG_KASAN), not(CONFIG_KCSAN))))]
-    {
-        let _ = (nr, bits);
-        None
-    }
-}
-
-/// Clears bit `nr` of `bits` atomically: `clear_bit()`, as [`set_bit`]
-/// sets it, with `lock btr`.
-///
-/// # Safety
-///
-/// `bits` must point to a bitmap of more than `nr` bits.
-#[inline(always)]
-pub(crate) unsafe fn clear_bit(nr: usize, bits: *mut usize) -> Option<()> {
-    #[cfg(all(CONFIG_X86_64, not(CONFIG_KASAN), not(CONFIG_KCSAN)))]
-    {
-        // SAFETY: as in `set_bit()`.
-        unsafe {
-            core::arch::asm!(
-                "lock btrq {nr}, ({bits})",
-                bits = in(reg) bits,
-                nr = in(reg) nr,
-                options(att_syntax, nostack),
-            );
-        }
-        Some(())
-    }
-    #[cfg(not(all(CONFIG_X86_64, not(CONFIG_KASAN), not(CONFIG_KCSAN))))]
-    {
-        let _ = (nr, bits);
-        None
-    }
-}
-
-/// Clears bit `nr` of `bits` atomically and returns whether it was set:
-/// `test_and_clear_bit()`, a fully ordered `lock btr` whose carry flag is
-/// the old bit. `None` where [`set_bit`] is.
-///
-/// # Safety
-///
-/// `bits` must point to a bitmap of more than `nr` bits.
-#[inline(always)]
-pub(crate) unsafe fn test_and_clear_bit(nr: usize, bits: *mut usize) -> Option<bool> {
-    #[cfg(all(CONFIG_X86_64, not(CONFIG_KASAN), not(CONFIG_KCSAN)))]
-    {
+/// It expands to the `asm!` alone: the caller's `unsafe` block states that
+/// `bits` points to a bitmap of more than `nr` bits, which is what makes
+/// the `bt*` with a register offset touch a word of the bitmap only.
+#[cfg(all(CONFIG_X86_64, not(CONFIG_KASAN), not(CONFIG_KCSAN)))]
+macro_rules! locked_bit_op {
+    ($insn:literal, $nr:expr, $bits:expr) => {{
         let old: u8;
-        // SAFETY: as in `set_bit()`; `setc` reads the carry `btr` left.
-        unsafe {
-            core::arch::asm!(
-                "lock btrq {nr}, ({bits})",
-                "setc {old}",
-                bits = in(reg) bits,
-                nr = in(reg) nr,
-                old = out(reg_byte) old,
-                options(att_syntax, nostack),
-            );
-        }
-        Some(old != 0)
+        core::arch::asm!(
+            concat!("lock ", $insn, " {nr}, ({bits})"),
+            "setc {old}",
+            bits = in(reg) $bits,
+            nr = in(reg) $nr,
+            old = out(reg_byte) old,
+            options(att_syntax, nostack),
+        );
+        old != 0
+    }};
+}
+
+/// Adds `cpu` to `mask` atomically: `cpumask_set_cpu()`.
+///
+/// The bit operations are inline on x86-64, as [`locked_bit_op`]. Under
+/// KASAN or KCSAN, which check the access before C's asm and do not see
+/// into Rust's, and on other architectures, the C helpers stay.
+///
+/// # Safety
+///
+/// `mask` must be a valid cpumask and `cpu` below `nr_cpu_ids`.
+#[inline(always)]
+pub(crate) unsafe fn cpumask_set_cpu(cpu: u32, mask: *mut bindings::cpumask) {
+    #[cfg(all(CONFIG_X86_64, not(CONFIG_KASAN), not(CONFIG_KCSAN)))]
+    // The old bit is not needed.
+    // SAFETY: `cpu` is below `nr_cpu_ids`, so its bit is in the mask's
+    // bitmap, which is the struct's only field.
+    let _ = unsafe { locked_bit_op!("btsq", cpu as usize, mask) };
+    #[cfg(not(all(CONFIG_X86_64, not(CONFIG_KASAN), not(CONFIG_KCSAN))))]
+    // SAFETY: the caller's guarantees are the helper's.
+    unsafe {
+        bindings::scx_helper_cpumask_set_cpu(cpu as i32, mask)
+    }
+}
+
+/// Removes `cpu` from `mask` atomically: `cpumask_clear_cpu()`, as
+/// [`cpumask_set_cpu`] adds it.
+///
+/// # Safety
+///
+/// `mask` must be a valid cpumask and `cpu` below `nr_cpu_ids`.
+#[inline(always)]
+pub(crate) unsafe fn cpumask_clear_cpu(cpu: u32, mask: *mut bindings::cpumask) {
+    #[cfg(all(CONFIG_X86_64, not(CONFIG_KASAN), not(CONFIG_KCSAN)))]
+    // The old bit is not needed.
+    // SAFETY: as in `cpumask_set_cpu()`.
+    let _ = unsafe { locked_bit_op!("btrq", cpu as usize, mask) };
+    #[cfg(not(all(CONFIG_X86_64, not(CONFIG_KASAN), not(CONFIG_KCSAN))))]
+    // SAFETY: the caller's guarantees are the helper's.
+    unsafe {
+        bindings::scx_helper_cpumask_clear_cpu(cpu as i32, mask)
+    }
+}
+
+/// Removes `cpu` from `mask` atomically and returns whether it was there:
+/// `cpumask_test_and_clear_cpu()`, fully ordered, as [`cpumask_set_cpu`]
+/// changes the mask.
+///
+/// # Safety
+///
+/// `mask` must be a valid cpumask and `cpu` below `nr_cpu_ids`.
+#[inline(always)]
+pub(crate) unsafe fn cpumask_test_and_clear_cpu(cpu: u32, mask: *mut bindings::cpumask) -> bool {
+    #[cfg(all(CONFIG_X86_64, not(CONFIG_KASAN), not(CONFIG_KCSAN)))]
+    // SAFETY: as in `cpumask_set_cpu()`.
+    unsafe {
+        locked_bit_op!("btrq", cpu as usize, mask)
     }
     #[cfg(not(all(CONFIG_X86_64, not(CONFIG_KASAN), not(CONFIG_KCSAN))))]
-    {
-        let _ = (nr, bits);
-        None
+    // SAFETY: the caller's guarantees are the helper's.
+    unsafe {
+        bindings::scx_helper_cpumask_test_and_clear_cpu(cpu as i32, mask)
     }
 }

@@ -51,7 +51,6 @@
 #endif
 
 /* rq and task accessors */
-bool scx_helper_scx_enabled(void);
 struct rq *scx_helper_cpu_rq(int cpu);
 struct rq *scx_helper_task_rq(const struct task_struct *p);
 int scx_helper_task_cpu(const struct task_struct *p);
@@ -73,7 +72,6 @@ void scx_helper_queue_deferred_bal_cb(struct rq *rq, void (*fn)(struct rq *rq));
 u32 scx_helper_cpu_capacity(int cpu);
 u32 scx_helper_freq_capacity(int cpu);
 void scx_helper_cpufreq_update_util(struct rq *rq);
-bool scx_helper_sched_smt_active(void);
 const struct cpumask *scx_helper_cpu_smt_mask(int cpu);
 bool scx_helper_cpumask_intersects(const struct cpumask *a,
 				   const struct cpumask *b);
@@ -136,7 +134,6 @@ void scx_helper_list_add_tail(struct list_head *new, struct list_head *head);
 void scx_helper_list_del_init(struct list_head *entry);
 
 /* cpumasks */
-bool scx_helper_cpumask_test_cpu(int cpu, const struct cpumask *mask);
 void scx_helper_cpumask_set_cpu(int cpu, struct cpumask *mask);
 void scx_helper_cpumask_clear_cpu(int cpu, struct cpumask *mask);
 bool scx_helper_cpumask_test_and_clear_cpu(int cpu, struct cpumask *mask);
@@ -144,9 +141,6 @@ void scx_helper_cpumask_copy(struct cpumask *dst, const struct cpumask *src);
 bool scx_helper_cpumask_empty(const struct cpumask *mask);
 int scx_helper_cpumask_any_and_distribute(const struct cpumask *a,
 					  const struct cpumask *b);
-const struct cpumask *scx_helper_task_cpus_ptr(const struct task_struct *p);
-bool scx_helper_cpu_online(int cpu);
-bool scx_helper_cpu_active(int cpu);
 unsigned int scx_helper_nr_cpu_ids(void);
 unsigned int scx_helper_nr_node_ids(void);
 
@@ -189,8 +183,20 @@ raw_spinlock_t *scx_helper_rq_lockp(struct rq *rq);
 
 /* core scheduling */
 #ifdef CONFIG_SCHED_CORE
-bool scx_helper_sched_core_disabled(void);
 u64 scx_helper_sched_clock_cpu(int cpu);
+#endif
+
+/* The C reads the KUnit suite compares the core's inline reads with. */
+#ifdef CONFIG_SCHED_CLASS_EXT_RUST_KUNIT_TEST
+bool scx_helper_scx_enabled(void);
+bool scx_helper_sched_smt_active(void);
+#ifdef CONFIG_SCHED_CORE
+bool scx_helper_sched_core_disabled(void);
+#endif
+bool scx_helper_cpu_online(int cpu);
+bool scx_helper_cpu_active(int cpu);
+bool scx_helper_cpumask_test_cpu(int cpu, const struct cpumask *mask);
+const struct cpumask *scx_helper_task_cpus_ptr(const struct task_struct *p);
 #endif
 
 /* cgroups */

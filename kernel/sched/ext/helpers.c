@@ -39,7 +39,6 @@ void scx_helper_bypass_unlock(unsigned long flags)
 	raw_spin_unlock_irqrestore(&scx_bypass_lock, flags);
 }
 
-bool scx_helper_scx_enabled(void) { return scx_enabled(); }
 struct rq *scx_helper_cpu_rq(int cpu) { return cpu_rq(cpu); }
 struct rq *scx_helper_task_rq(const struct task_struct *p) { return task_rq(p); }
 int scx_helper_task_cpu(const struct task_struct *p) { return task_cpu(p); }
@@ -95,9 +94,7 @@ void scx_helper_cpufreq_update_util(struct rq *rq)
 	rcu_read_unlock_sched_notrace();
 }
 
-/* SMT: whether any core has siblings online, and a CPU's siblings. */
-bool scx_helper_sched_smt_active(void) { return sched_smt_active(); }
-
+/* SMT: a CPU's siblings. */
 const struct cpumask *scx_helper_cpu_smt_mask(int cpu)
 {
 #ifdef CONFIG_SCHED_SMT
@@ -307,11 +304,6 @@ void scx_helper_list_add_tail(struct list_head *new, struct list_head *head)
 
 void scx_helper_list_del_init(struct list_head *entry) { list_del_init(entry); }
 
-bool scx_helper_cpumask_test_cpu(int cpu, const struct cpumask *mask)
-{
-	return cpumask_test_cpu(cpu, mask);
-}
-
 void scx_helper_cpumask_set_cpu(int cpu, struct cpumask *mask) { cpumask_set_cpu(cpu, mask); }
 void scx_helper_cpumask_clear_cpu(int cpu, struct cpumask *mask) { cpumask_clear_cpu(cpu, mask); }
 
@@ -334,17 +326,6 @@ int scx_helper_cpumask_any_and_distribute(const struct cpumask *a,
 	return cpumask_any_and_distribute(a, b);
 }
 
-const struct cpumask *scx_helper_task_cpus_ptr(const struct task_struct *p)
-{
-	return p->cpus_ptr;
-}
-
-/*
- * The CPU masks, the static keys and p->cpus_ptr are read inline by the
- * Rust core; the KUnit suite compares those reads with these.
- */
-bool scx_helper_cpu_online(int cpu) { return cpu_online(cpu); }
-bool scx_helper_cpu_active(int cpu) { return cpu_active(cpu); }
 unsigned int scx_helper_nr_cpu_ids(void) { return nr_cpu_ids; }
 unsigned int scx_helper_nr_node_ids(void) { return nr_node_ids; }
 
@@ -549,12 +530,36 @@ void scx_helper_warn(const char *msg)
 }
 
 /*
- * Core scheduling: whether it is on, and the clock its task order uses
- * (sched_clock_cpu() is an inline without an unstable sched_clock).
+ * Core scheduling: the clock its task order uses (sched_clock_cpu() is an
+ * inline without an unstable sched_clock).
  */
 #ifdef CONFIG_SCHED_CORE
-bool scx_helper_sched_core_disabled(void) { return sched_core_disabled(); }
 u64 scx_helper_sched_clock_cpu(int cpu) { return sched_clock_cpu(cpu); }
+#endif
+
+#ifdef CONFIG_SCHED_CLASS_EXT_RUST_KUNIT_TEST
+/*
+ * What the Rust core reads inline (the static keys, the CPU masks and
+ * p->cpus_ptr), read the C way, for the KUnit suite to compare with; the
+ * core itself does not call these.
+ */
+bool scx_helper_scx_enabled(void) { return scx_enabled(); }
+bool scx_helper_sched_smt_active(void) { return sched_smt_active(); }
+#ifdef CONFIG_SCHED_CORE
+bool scx_helper_sched_core_disabled(void) { return sched_core_disabled(); }
+#endif
+bool scx_helper_cpu_online(int cpu) { return cpu_online(cpu); }
+bool scx_helper_cpu_active(int cpu) { return cpu_active(cpu); }
+
+bool scx_helper_cpumask_test_cpu(int cpu, const struct cpumask *mask)
+{
+	return cpumask_test_cpu(cpu, mask);
+}
+
+const struct cpumask *scx_helper_task_cpus_ptr(const struct task_struct *p)
+{
+	return p->cpus_ptr;
+}
 #endif
 
 #ifdef CONFIG_EXT_GROUP_SCHED

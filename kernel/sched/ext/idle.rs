@@ -222,7 +222,8 @@ pub(crate) fn select_cpu_dfl(
     if smt_active() {
         // A whole idle core: `prev_cpu`'s first, for its warm caches.
         // SAFETY: the mask is valid; `prev_cpu` is in range.
-        let prev_core_idle = unsafe { crate::rq::mask_test(IDLE_SMT.0.get(), prev_cpu.id()) };
+        let prev_core_idle =
+            unsafe { crate::arch::cpumask_test_cpu(prev_cpu.id() as u32, IDLE_SMT.0.get()) };
         if prev_core_idle && p.allowed_on(prev_cpu) && test_and_clear(prev_cpu) {
             return (prev_cpu, true);
         }

@@ -47,23 +47,6 @@ pub(crate) fn cpu_online_mask() -> *const bindings::cpumask {
     core::ptr::addr_of!(bindings::__cpu_online_mask)
 }
 
-/// The words of `mask`'s bitmap.
-fn mask_bits(mask: *const bindings::cpumask) -> *mut usize {
-    // `bits` is the struct's only field; only the address is computed.
-    mask.cast::<usize>().cast_mut()
-}
-
-/// Whether bit `cpu` of `mask` is set: `cpumask_test_cpu()`, inline. A
-/// racing change of the mask may be seen or not, as in C.
-///
-/// # Safety
-///
-/// `mask` must be a valid cpumask and `cpu` below `nr_cpu_ids`.
-pub(crate) unsafe fn mask_test(mask: *const bindings::cpumask, cpu: i32) -> bool {
-    // SAFETY: `cpu` is below `nr_cpu_ids`, so within the mask's bitmap.
-    unsafe { crate::arch::test_bit(cpu as usize, mask_bits(mask)) }
-}
-
 /// Whether core scheduling is off on every CPU: `sched_core_disabled()`,
 /// the `__sched_core_enabled` static key.
 #[cfg(CONFIG_SCHED_CORE)]
@@ -97,7 +80,7 @@ impl Cpu {
     pub(crate) fn new(id: i32) -> Option<Cpu> {
         let ok = id >= 0 && (id as u32) < nr_cpu_ids() && {
             // SAFETY: `id` is in range; the possible mask is a kernel global.
-            unsafe { mask_test(cpu_possible_mask(), id) }
+            unsafe { crate::arch::cpumask_test_cpu(id as u32, cpu_possible_mask()) }
         };
         // INVARIANT: checked above.
         ok.then_some(Cpu(id))
@@ -127,14 +110,19 @@ impl Cpu {
     /// Whether the CPU is online.
     pub(crate) fn online(self) -> bool {
         // SAFETY: reading the online mask, in bounds by the type invariant.
-        unsafe { mask_test(cpu_online_mask(), self.0) }
+        unsafe { crate::arch::cpumask_test_cpu(self.0 as u32, cpu_online_mask()) }
     }
 
     /// Whether the CPU is active (online and schedulable).
     pub(crate) fn active(self) -> bool {
         // SAFETY: reading the active mask, in bounds by the type invariant;
         // it is only the address of the C global that is taken.
-        unsafe { mask_test(core::ptr::addr_of!(bindings::__cpu_active_mask), self.0) }
+        unsafe {
+            crate::arch::cpumask_test_cpu(
+                self.0 as u32,
+                core::ptr::addr_of!(bindings::__cpu_active_mask),
+            )
+        }
     }
 }
 
@@ -209,35 +197,25 @@ impl<'a> CpuSet<'a> {
     /// Adds `cpu`.
     pub(crate) fn set(self, cpu: Cpu) {
         // SAFETY: atomic bit operation on a valid mask; `cpu` is in range.
-        unsafe {
-            crate::arch::set_bit(cpu.id() as usize, mask_bits(self.0))
-                .unwrap_or_else(|| bindings::scx_helper_cpumask_set_cpu(cpu.id(), self.0))
-        }
+        unsafe { crate::arch::cpumask_set_cpu(cpu.id() as u32, self.0) }
     }
 
     /// Removes `cpu`.
     pub(crate) fn clear(self, cpu: Cpu) {
         // SAFETY: as in `set`.
-        unsafe {
-            crate::arch::clear_bit(cpu.id() as usize, mask_bits(self.0))
-                .unwrap_or_else(|| bindings::scx_helper_cpumask_clear_cpu(cpu.id(), self.0))
-        }
+        unsafe { crate::arch::cpumask_clear_cpu(cpu.id() as u32, self.0) }
     }
 
     /// Whether `cpu` is in the mask.
     pub(crate) fn test(self, cpu: Cpu) -> bool {
         // SAFETY: as in `set`.
-        unsafe { mask_test(self.0, cpu.id()) }
+        unsafe { crate::arch::cpumask_test_cpu(cpu.id() as u32, self.0) }
     }
 
     /// Removes `cpu`, returning whether it was there.
     pub(crate) fn test_and_clear(self, cpu: Cpu) -> bool {
         // SAFETY: as in `set`.
-        unsafe {
-            crate::arch::test_and_clear_bit(cpu.id() as usize, mask_bits(self.0)).unwrap_or_else(
-                || bindings::scx_helper_cpumask_test_and_clear_cpu(cpu.id(), self.0),
-            )
-        }
+        unsafe { crate::arch::cpumask_test_and_clear_cpu(cpu.id() as u32, self.0) }
     }
 
     /// The C mask, for printing.

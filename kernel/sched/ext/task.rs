@@ -242,7 +242,7 @@ impl Task {
     pub(crate) fn allowed_on(&self, cpu: Cpu) -> bool {
         // SAFETY: `cpus_ptr` of a live task points to a valid mask, and
         // `cpu` is in its range.
-        unsafe { crate::rq::mask_test(self.cpus_ptr(), cpu.id()) }
+        unsafe { crate::arch::cpumask_test_cpu(cpu.id() as u32, self.cpus_ptr()) }
     }
 
     /// The CPUs the task may run on: `p->cpus_ptr`, which is changed
